@@ -1,0 +1,38 @@
+/* fmt_json: record -> one JSON object (one line of JSON Lines), following
+ * docs/record-schema.md (schema version FMT_JSON_SCHEMA_VERSION): Elastic
+ * Common Schema names where ECS has the field, "nflog.*", "ip.*", "tcp.*",
+ * "udp.*", "icmp.*" ... for the rest.
+ *
+ * Pure code: writes into a caller buffer, no allocation.  The output is
+ * valid JSON (RFC 8259) for any input: every string is escaped, invalid
+ * UTF-8 in the prefix or interface names is replaced by U+FFFD.
+ */
+#ifndef NFLOGD_FMT_JSON_H
+#define NFLOGD_FMT_JSON_H
+
+#include <stddef.h>
+
+#include "decode.h"
+#include "fmt_log.h"
+
+#define FMT_JSON_SCHEMA_VERSION "1"
+#define FMT_JSON_MAX 8192
+
+/* What the record does not carry itself; all fields optional (NULL). */
+struct json_ctx {
+	const struct log_ifnames *ifn;
+	const char *rule;        /* rule name -> rule.name */
+	const char *host;        /* observer.hostname */
+	const char *action;      /* event.action, e.g. "drop" */
+	/* Time for @timestamp when the message had no NFULA_TIMESTAMP
+	 * (the receive time), as seconds + microseconds. */
+	long long now_sec;
+	unsigned int now_usec;
+};
+
+/* Write one JSON object, no trailing newline, NUL-terminated.  Returns its
+ * length or -ENOSPC. */
+int fmt_json(const struct record *rec, const struct json_ctx *ctx,
+	     char *buf, size_t size);
+
+#endif
