@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include <linux/if_arp.h>
+#include <linux/if_ether.h>
+#include <linux/netfilter.h>
 
 struct lb {
 	char *p;
@@ -187,11 +189,27 @@ static void put_incomplete(struct lb *b, const struct pkt *k, uint32_t off)
 	PUTS(b, " bytes] ");
 }
 
+/* The kernel's LOG target prints UID= only for a socket in the packet's
+ * own network namespace; nfnetlink_log sends NFULA_UID for any socket.
+ * From prerouting on, IPv4/IPv6 packets only carry sockets of this
+ * namespace (ip_rcv orphans the skb; early demux and local output attach
+ * local sockets), but before that -- the netdev and bridge families -- a
+ * received frame can still hold the sending socket of another namespace
+ * (veth keeps it).  Those are only printed when there is no input device,
+ * i.e. for frames sent from this host. */
+static bool uid_is_local(const struct nflog_meta *m)
+{
+	if (m->family == NFPROTO_NETDEV || m->family == NFPROTO_BRIDGE)
+		return !(m->present & NFLOG_HAVE_INDEV);
+	return true;
+}
+
 static void put_uid_mark(struct lb *b, const struct pkt *k)
 {
 	const struct nflog_meta *m = k->meta;
 
-	if ((k->flags & LOG_F_UID) && (m->present & NFLOG_HAVE_UID)) {
+	if ((k->flags & LOG_F_UID) && (m->present & NFLOG_HAVE_UID) &&
+	    uid_is_local(m)) {
 		PUTS(b, "UID=");
 		put_u(b, m->uid);
 		PUTS(b, " GID=");
@@ -670,31 +688,15 @@ static void dump_ipv6(struct lb *b, const struct pkt *k, uint32_t ip6hoff,
 		put_uid_mark(b, k);
 }
 
+static bool dump_mac_decoded(struct lb *b, const struct nflog_meta *m);
+
 static void dump_mac(struct lb *b, const struct pkt *k)
 {
 	const struct nflog_meta *m = k->meta;
 	bool have_hdr = (m->present & NFLOG_HAVE_HWHEADER) && m->hwheader_len;
 
 	if ((k->flags & LOG_F_MACDECODE) && m->hwtype == ARPHRD_ETHER) {
-		if (!have_hdr || m->hwheader_len < 14)
-			return;
-		PUTS(b, "MACSRC=");
-		put_mac(b, m->hwheader + 6);
-		PUTS(b, " MACDST=");
-		put_mac(b, m->hwheader);
-		putc_(b, ' ');
-		if (m->present & NFLOG_HAVE_VLAN) {
-			PUTS(b, "VPROTO=");
-			put_hex2(b, (uint8_t)(m->vlan_proto >> 8), hex_lower);
-			put_hex2(b, (uint8_t)m->vlan_proto, hex_lower);
-			PUTS(b, " VID=");
-			put_u(b, m->vlan_tci);
-			putc_(b, ' ');
-		}
-		PUTS(b, "MACPROTO=");
-		put_hex2(b, m->hwheader[12], hex_lower);
-		put_hex2(b, m->hwheader[13], hex_lower);
-		putc_(b, ' ');
+		dump_mac_decoded(b, m);
 		return;
 	}
 	PUTS(b, "MAC=");
@@ -706,6 +708,77 @@ static void dump_mac(struct lb *b, const struct pkt *k)
 		}
 	}
 	putc_(b, ' ');
+}
+
+/* MACSRC= MACDST= [VPROTO= VID=] MACPROTO= : the macdecode form, shared by
+ * IP and ARP.  False when the header is not there to decode. */
+static bool dump_mac_decoded(struct lb *b, const struct nflog_meta *m)
+{
+	if (!(m->present & NFLOG_HAVE_HWHEADER) || m->hwheader_len < 14)
+		return false;
+	PUTS(b, "MACSRC=");
+	put_mac(b, m->hwheader + 6);
+	PUTS(b, " MACDST=");
+	put_mac(b, m->hwheader);
+	putc_(b, ' ');
+	if (m->present & NFLOG_HAVE_VLAN) {
+		PUTS(b, "VPROTO=");
+		put_hex2(b, (uint8_t)(m->vlan_proto >> 8), hex_lower);
+		put_hex2(b, (uint8_t)m->vlan_proto, hex_lower);
+		PUTS(b, " VID=");
+		put_u(b, m->vlan_tci);
+		putc_(b, ' ');
+	}
+	PUTS(b, "MACPROTO=");
+	put_hex2(b, m->hwheader[12], hex_lower);
+	put_hex2(b, m->hwheader[13], hex_lower);
+	putc_(b, ' ');
+	return true;
+}
+
+/* dump_arp_packet(): no MAC= fallback, and no trailing space. */
+static void dump_arp(struct lb *b, const struct pkt *k)
+{
+	const struct nflog_meta *m = k->meta;
+	const uint8_t *ah = hp(k, 0, 8), *ap;
+
+	if (!ah) {
+		PUTS(b, "TRUNCATED");
+		return;
+	}
+	if ((k->flags & LOG_F_MACDECODE) && m->hwtype == ARPHRD_ETHER)
+		dump_mac_decoded(b, m);
+	PUTS(b, "ARP HTYPE=");
+	put_u(b, rd16(ah));
+	PUTS(b, " PTYPE=0x");
+	put_hex2(b, ah[2], hex_lower);
+	put_hex2(b, ah[3], hex_lower);
+	PUTS(b, " OPCODE=");
+	put_u(b, rd16(ah + 6));
+	if (rd16(ah) != ARPHRD_ETHER || ah[4] != ETH_ALEN || ah[5] != 4)
+		return;
+	ap = hp(k, 8, 20);
+	if (!ap) {
+		PUTS(b, " INCOMPLETE [");
+		put_u(b, k->lim - 8);
+		PUTS(b, " bytes]");
+		return;
+	}
+	PUTS(b, " MACSRC=");
+	put_mac(b, ap);
+	PUTS(b, " IPSRC=");
+	put_ip4(b, ap + 6);
+	PUTS(b, " MACDST=");
+	put_mac(b, ap + 10);
+	PUTS(b, " IPDST=");
+	put_ip4(b, ap + 16);
+}
+
+static bool is_arp(const struct nflog_meta *m)
+{
+	return m->family == NFPROTO_ARP ||
+	       ((m->present & NFLOG_HAVE_HWPROTO) &&
+		(m->hw_protocol == ETH_P_ARP || m->hw_protocol == ETH_P_RARP));
 }
 
 int fmt_log(const struct record *rec, const struct log_ifnames *ifn,
@@ -745,13 +818,21 @@ int fmt_log(const struct record *rec, const struct log_ifnames *ifn,
 		put_ifname(&b, ifn ? ifn->physout : NULL);
 		putc_(&b, ' ');
 	}
-	if (in)
+	/* nf_log_syslog.c picks its logger by family, and for netdev and
+	 * bridge by the link protocol: IP and IPv6 (MAC only with an input
+	 * device), ARP (its own MAC form), anything else (MAC only). */
+	if (ip->kind == L3_IPV4 || ip->kind == L3_IPV6) {
+		if (in)
+			dump_mac(&b, &k);
+		if (ip->kind == L3_IPV4)
+			dump_ipv4(&b, &k, 0);
+		else
+			dump_ipv6(&b, &k, 0, true);
+	} else if (is_arp(m)) {
+		dump_arp(&b, &k);
+	} else {
 		dump_mac(&b, &k);
-
-	if (ip->kind == L3_IPV4)
-		dump_ipv4(&b, &k, 0);
-	else if (ip->kind == L3_IPV6)
-		dump_ipv6(&b, &k, 0, true);
+	}
 
 	buf[b.len] = '\0';
 	return b.over ? -ENOSPC : (int)b.len;
