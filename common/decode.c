@@ -425,6 +425,11 @@ static void decode_ipv6(struct ip_layer *ip, size_t wire_len)
 	}
 	ip->proto = cur;
 	ip->l4_off = ptr;
+	/* An extension header whose length runs past the packet. */
+	if (ip->l4 == L4_ABSENT && ptr > ip->wire_len) {
+		set_status(ip, DECODE_TRUNC_EXTHDR);
+		ip->l4 = L4_TRUNCATED;
+	}
 	if (ip->l4 == L4_ABSENT) {
 		if (ip->frag_offset)
 			ip->l4 = L4_FRAGMENT;
@@ -498,8 +503,9 @@ void decode_packet(const struct nflog_meta *meta, struct record *rec)
 	decode_ip(meta->payload, meta->payload_len, SIZE_MAX, kind, false, ip);
 
 	/* ICMP errors quote the offending packet: decode it one level deep. */
-	if (ip->l4 == L4_DECODED && ip->t.icmp.is_error &&
-	    (ip->proto == P_ICMP || ip->proto == P_ICMPV6)) {
+	if (ip->l4 == L4_DECODED &&
+	    (ip->proto == P_ICMP || ip->proto == P_ICMPV6) &&
+	    ip->t.icmp.is_error) {
 		decode_ip(ip->l3 + ip->l4_off + 8, ip->l4_avail - 8,
 			  ip->l4_wire - 8, ip->kind, true, &rec->inner);
 		rec->has_inner = true;

@@ -794,29 +794,55 @@ int fmt_log(const struct record *rec, const struct log_ifnames *ifn,
 		.flags = flags,
 	};
 	bool in = m->present & NFLOG_HAVE_INDEV;
+	static const struct log_ifnames none;
+	const struct log_ifnames *names = ifn ? ifn : &none;
 
 	if (size == 0)
 		return -ENOSPC;
+	/* The kernel builds the line in a 1019-byte buffer that starts with
+	 * the two-byte log level and silently drops what does not fit. */
+	if (b.size > FMT_LOG_KERNEL_MAX)
+		b.size = FMT_LOG_KERNEL_MAX;
+
 	if (m->present & NFLOG_HAVE_PREFIX)
 		put_escaped(&b, m->prefix, m->prefix_len);
-	PUTS(&b, "IN=");
-	if (in)
-		put_ifname(&b, ifn ? ifn->in : NULL);
-	PUTS(&b, " OUT=");
-	if (m->present & NFLOG_HAVE_OUTDEV)
-		put_ifname(&b, ifn ? ifn->out : NULL);
-	putc_(&b, ' ');
-	if ((m->present & NFLOG_HAVE_PHYSINDEV) &&
-	    !(in && m->physindev == m->indev)) {
-		PUTS(&b, "PHYSIN=");
-		put_ifname(&b, ifn ? ifn->physin : NULL);
+	if (m->family == NFPROTO_BRIDGE) {
+		/* For the bridge family nfnetlink_log sends the bridge as
+		 * INDEV/OUTDEV and the port as PHYSINDEV/PHYSOUTDEV; the LOG
+		 * target prints the port as IN=/OUT= and no PHYSIN/PHYSOUT. */
+		PUTS(&b, "IN=");
+		if (m->present & NFLOG_HAVE_PHYSINDEV)
+			put_ifname(&b, names->physin);
+		else if (in)
+			put_ifname(&b, names->in);
+		PUTS(&b, " OUT=");
+		if (m->present & NFLOG_HAVE_PHYSOUTDEV)
+			put_ifname(&b, names->physout);
+		else if (m->present & NFLOG_HAVE_OUTDEV)
+			put_ifname(&b, names->out);
 		putc_(&b, ' ');
-	}
-	if ((m->present & NFLOG_HAVE_PHYSOUTDEV) &&
-	    !((m->present & NFLOG_HAVE_OUTDEV) && m->physoutdev == m->outdev)) {
-		PUTS(&b, "PHYSOUT=");
-		put_ifname(&b, ifn ? ifn->physout : NULL);
+	} else {
+		PUTS(&b, "IN=");
+		if (in)
+			put_ifname(&b, names->in);
+		PUTS(&b, " OUT=");
+		if (m->present & NFLOG_HAVE_OUTDEV)
+			put_ifname(&b, names->out);
 		putc_(&b, ' ');
+		/* br_netfilter: an IP hook on a bridge names the port too */
+		if ((m->present & NFLOG_HAVE_PHYSINDEV) &&
+		    !(in && m->physindev == m->indev)) {
+			PUTS(&b, "PHYSIN=");
+			put_ifname(&b, names->physin);
+			putc_(&b, ' ');
+		}
+		if ((m->present & NFLOG_HAVE_PHYSOUTDEV) &&
+		    !((m->present & NFLOG_HAVE_OUTDEV) &&
+		      m->physoutdev == m->outdev)) {
+			PUTS(&b, "PHYSOUT=");
+			put_ifname(&b, names->physout);
+			putc_(&b, ' ');
+		}
 	}
 	/* nf_log_syslog.c picks its logger by family, and for netdev and
 	 * bridge by the link protocol: IP and IPv6 (MAC only with an input
@@ -835,6 +861,9 @@ int fmt_log(const struct record *rec, const struct log_ifnames *ifn,
 	}
 
 	buf[b.len] = '\0';
+	/* Cut at the kernel's limit: the kernel's line, not an error. */
+	if (b.over && b.size == FMT_LOG_KERNEL_MAX)
+		return (int)b.len;
 	return b.over ? -ENOSPC : (int)b.len;
 }
 

@@ -30,12 +30,16 @@ struct log_ifnames {
 	const char *in, *out, *physin, *physout;
 };
 
-/* Largest line: prefix (any length, escaped up to 4x) plus the kernel's
- * own bound of ~1 KiB; callers use FMT_LOG_MAX + 4 * prefix_len. */
-#define FMT_LOG_MAX 2048
+/* The kernel cuts every LOG line at 1016 characters (nf_log_buf holds
+ * 1019 bytes, two of them the log level, one the NUL); so do we. */
+#define FMT_LOG_KERNEL_MAX 1016
+/* A buffer of this size always holds a whole line. */
+#define FMT_LOG_MAX (FMT_LOG_KERNEL_MAX + 1)
 
 /* Write the line into buf (NUL-terminated).  Returns the length without the
- * NUL, or -ENOSPC if it did not fit (buf then holds a truncated line). */
+ * NUL, or -ENOSPC if it did not fit in a buffer smaller than FMT_LOG_MAX
+ * (buf then holds a truncated line).  With size >= FMT_LOG_MAX it never
+ * fails: a longer line is cut at FMT_LOG_KERNEL_MAX as the kernel does. */
 int fmt_log(const struct record *rec, const struct log_ifnames *ifn,
 	    unsigned int flags, char *buf, size_t size);
 

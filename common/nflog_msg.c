@@ -65,6 +65,37 @@ static int walk_fail(struct walk *w)
 	return MNL_CB_ERROR;
 }
 
+/* Walk an attribute stream with explicit length checks first: libmnl's
+ * walker stops quietly at a short attribute, but a short or overrunning
+ * attribute means the message is damaged, and we say so. */
+static int check_attrs(const uint8_t *p, size_t len)
+{
+	while (len >= sizeof(struct nlattr)) {
+		struct nlattr a;
+		size_t alen;
+
+		memcpy(&a, p, sizeof(a));
+		if (a.nla_len < sizeof(struct nlattr) || a.nla_len > len)
+			return -EBADMSG;
+		alen = MNL_ALIGN(a.nla_len);
+		if (alen >= len)
+			return 0;
+		p += alen;
+		len -= alen;
+	}
+	return len == 0 ? 0 : -EBADMSG;
+}
+
+/* A nest is checked like the top level: libmnl stops quietly at a bad
+ * child, which would hide a damaged message. */
+static int parse_nested(const struct nlattr *a, mnl_attr_cb_t cb,
+			struct walk *w)
+{
+	if (check_attrs(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a)) < 0)
+		return walk_fail(w);
+	return mnl_attr_parse_nested(a, cb, w) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
 /* CTA_TUPLE_IP / CTA_TUPLE_PROTO inside CTA_TUPLE_ORIG. */
 static int ct_ip_cb(const struct nlattr *a, void *data)
 {
@@ -122,19 +153,15 @@ static int ct_proto_cb(const struct nlattr *a, void *data)
 static int ct_tuple_cb(const struct nlattr *a, void *data)
 {
 	struct walk *w = data;
-	int r;
 
 	switch (mnl_attr_get_type(a)) {
 	case CTA_TUPLE_IP:
-		r = mnl_attr_parse_nested(a, ct_ip_cb, w);
-		break;
+		return parse_nested(a, ct_ip_cb, w);
 	case CTA_TUPLE_PROTO:
-		r = mnl_attr_parse_nested(a, ct_proto_cb, w);
-		break;
+		return parse_nested(a, ct_proto_cb, w);
 	default:
 		return MNL_CB_OK;
 	}
-	return r < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 static int ct_cb(const struct nlattr *a, void *data)
@@ -144,9 +171,7 @@ static int ct_cb(const struct nlattr *a, void *data)
 
 	switch (mnl_attr_get_type(a)) {
 	case CTA_TUPLE_ORIG:
-		if (mnl_attr_parse_nested(a, ct_tuple_cb, w) < 0)
-			return MNL_CB_ERROR;
-		break;
+		return parse_nested(a, ct_tuple_cb, w);
 	case CTA_ID:
 	case CTA_STATUS:
 	case CTA_MARK:
@@ -290,37 +315,12 @@ static int attr_cb(const struct nlattr *a, void *data)
 		break;
 	case NFULA_CT:
 		w->ct = &m->ct;
-		if (mnl_attr_parse_nested(a, ct_cb, w) < 0)
-			return MNL_CB_ERROR;
-		break;
+		return parse_nested(a, ct_cb, w);
 	case NFULA_VLAN:
 		m->present &= ~(uint32_t)NFLOG_HAVE_VLAN;
-		if (mnl_attr_parse_nested(a, vlan_cb, w) < 0)
-			return MNL_CB_ERROR;
-		break;
+		return parse_nested(a, vlan_cb, w);
 	}
 	return MNL_CB_OK;
-}
-
-/* Walk an attribute stream with explicit length checks first: libmnl's
- * walker stops quietly at a short attribute, but a short or overrunning
- * attribute means the message is damaged, and we say so. */
-static int check_attrs(const uint8_t *p, size_t len)
-{
-	while (len >= sizeof(struct nlattr)) {
-		struct nlattr a;
-		size_t alen;
-
-		memcpy(&a, p, sizeof(a));
-		if (a.nla_len < sizeof(struct nlattr) || a.nla_len > len)
-			return -EBADMSG;
-		alen = MNL_ALIGN(a.nla_len);
-		if (alen >= len)
-			return 0;
-		p += alen;
-		len -= alen;
-	}
-	return len == 0 ? 0 : -EBADMSG;
 }
 
 static int parse_stream(const struct nfgenmsg *nfg, const void *attrs,
@@ -408,5 +408,7 @@ const char *nflog_hook_name(uint8_t family, uint8_t hook)
 	}
 	if (family == NFPROTO_NETDEV)
 		return hook == 0 ? "ingress" : hook == 1 ? "egress" : "unknown";
+	if (family == NFPROTO_BRIDGE && hook == 5)
+		return "brouting";      /* NF_BR_BROUTING; 0..4 as for inet */
 	return hook < sizeof(inet) / sizeof(inet[0]) ? inet[hook] : "unknown";
 }
