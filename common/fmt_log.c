@@ -437,7 +437,7 @@ static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 			PUTS(b, "GATEWAY=");
 			put_ip4(b, ich + 4);
 			putc_(b, ' ');
-			/* fall through */
+			__attribute__((fallthrough));
 		case 3:
 		case 4:
 		case 11:
@@ -660,7 +660,7 @@ static void dump_ipv6(struct lb *b, const struct pkt *k, uint32_t ip6hoff,
 			PUTS(b, "POINTER=");
 			put_hex8(b, rd32(ic + 4));
 			putc_(b, ' ');
-			/* fall through */
+			__attribute__((fallthrough));
 		case 1:
 		case 2:
 		case 3:
