@@ -16,6 +16,11 @@
 #include "fmt_log.h"
 
 #define FMT_JSON_SCHEMA_VERSION "1"
+/* Enough for any record whose prefix is at most 127 bytes (nft's limit) and
+ * whose interface, rule, host and action names are at most 64 bytes, even
+ * if every byte needs a six-byte \u escape (the largest such record in the
+ * unit tests is about 6.3 KiB).  Longer strings (a prefix from a pcap file)
+ * add at most 6 bytes per byte. */
 #define FMT_JSON_MAX 8192
 
 /* What the record does not carry itself; all fields optional (NULL). */

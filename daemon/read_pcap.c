@@ -42,7 +42,9 @@ static int print_record(const struct read_opts *o, const struct record *rec,
 		.physin = ifname(o, m->physindev, pin),
 		.physout = ifname(o, m->physoutdev, pout),
 	};
-	char line[FMT_JSON_MAX + 4 * 256];
+	/* Captures can carry prefixes of any length (up to 64 KiB), and an
+	 * escaped byte takes up to 6 in JSON. */
+	static char line[FMT_JSON_MAX + 6 * 65536];
 	int n;
 
 	if (o->format == READ_FORMAT_LOG) {

@@ -1,0 +1,829 @@
+/* Unit tests for common/fmt_journal.c.
+ *
+ * Packets from a hex table go through a real nfnetlink_log message,
+ * nflog_msg_parse() and decode_packet(); the journal fields must then hold
+ * exactly the listed values, or be absent.  Every result is also checked
+ * for what journald needs and would silently drop otherwise: valid field
+ * names, one "KEY=" per iovec, no name twice, all bytes inside the arena,
+ * and MESSAGE first and equal to fmt_log()'s line.
+ */
+#include "decode.h"
+#include "fmt_journal.h"
+#include "fmt_log.h"
+#include "nflog_msg.h"
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink_log.h>
+
+
+/* ck_assert records every passing check in Check's message file, which
+ * costs a write(2) each: the helpers and loops that check every byte use
+ * this instead. */
+#define REQUIRE(cond, ...) \
+	do { \
+		if (!(cond)) \
+			ck_abort_msg(__VA_ARGS__); \
+	} while (0)
+#define MAXWANT 40
+
+/* --- building messages (as in test_fmt_json.c) -------------------------- */
+
+struct msg_spec {
+	uint8_t family;
+	uint16_t group;
+	uint16_t hwproto;
+	uint8_t hook;
+	const char *pkt;        /* hex; NULL: no payload attribute */
+	size_t snap;            /* keep only this many bytes (0: all) */
+	const char *prefix;     /* NULL: no prefix attribute */
+	uint32_t indev, outdev, physindev, physoutdev;  /* 0: absent */
+	bool has_uid;
+	uint32_t uid, gid;
+	uint32_t mark;          /* 0: absent, as the kernel does */
+	bool has_seq;
+	uint32_t seq, seq_global;
+	const char *hwaddr;     /* hex */
+	const char *hwheader;   /* hex; also sets NFULA_HWTYPE = hwtype */
+	uint16_t hwtype;
+};
+
+struct built {
+	uint8_t msg[65536] __attribute__((aligned(8)));
+	uint8_t pkt[4096];
+	struct nflog_meta meta;
+	struct record rec;
+};
+
+static void put_be32(struct nlmsghdr *nlh, uint16_t type, uint32_t v)
+{
+	mnl_attr_put_u32(nlh, type, htonl(v));
+}
+
+static void build(const struct msg_spec *s, struct built *b)
+{
+	struct nlmsghdr *nlh = tu_nflog_begin(b->msg, s->family, s->group);
+	uint8_t tmp[256];
+	size_t n;
+
+	if (s->pkt) {
+		struct nfulnl_msg_packet_hdr ph = {
+			.hw_protocol = htons(s->hwproto), .hook = s->hook,
+		};
+
+		n = tu_unhex(s->pkt, b->pkt, sizeof(b->pkt));
+		if (s->snap && s->snap < n)
+			n = s->snap;
+		mnl_attr_put(nlh, NFULA_PACKET_HDR, sizeof(ph), &ph);
+		mnl_attr_put(nlh, NFULA_PAYLOAD, n, b->pkt);
+	}
+	if (s->prefix)
+		mnl_attr_put_strz(nlh, NFULA_PREFIX, s->prefix);
+	if (s->indev)
+		put_be32(nlh, NFULA_IFINDEX_INDEV, s->indev);
+	if (s->outdev)
+		put_be32(nlh, NFULA_IFINDEX_OUTDEV, s->outdev);
+	if (s->physindev)
+		put_be32(nlh, NFULA_IFINDEX_PHYSINDEV, s->physindev);
+	if (s->physoutdev)
+		put_be32(nlh, NFULA_IFINDEX_PHYSOUTDEV, s->physoutdev);
+	if (s->has_uid) {
+		put_be32(nlh, NFULA_UID, s->uid);
+		put_be32(nlh, NFULA_GID, s->gid);
+	}
+	if (s->mark)
+		put_be32(nlh, NFULA_MARK, s->mark);
+	if (s->has_seq) {
+		put_be32(nlh, NFULA_SEQ, s->seq);
+		put_be32(nlh, NFULA_SEQ_GLOBAL, s->seq_global);
+	}
+	if (s->hwaddr) {
+		struct nfulnl_msg_packet_hw hw;
+
+		memset(&hw, 0, sizeof(hw));
+		n = tu_unhex(s->hwaddr, hw.hw_addr, sizeof(hw.hw_addr));
+		hw.hw_addrlen = htons((uint16_t)n);
+		mnl_attr_put(nlh, NFULA_HWADDR, sizeof(hw), &hw);
+	}
+	if (s->hwheader) {
+		n = tu_unhex(s->hwheader, tmp, sizeof(tmp));
+		mnl_attr_put_u16(nlh, NFULA_HWTYPE, htons(s->hwtype));
+		mnl_attr_put_u16(nlh, NFULA_HWLEN, htons((uint16_t)n));
+		mnl_attr_put(nlh, NFULA_HWHEADER, n, tmp);
+	}
+	ck_assert_int_eq(nflog_msg_parse(nlh, &b->meta), 0);
+	decode_packet(&b->meta, &b->rec);
+}
+
+/* --- checking fields ----------------------------------------------------- */
+
+/* journald's rule (journal_field_valid()): [A-Z0-9_], not starting with
+ * '_' or a digit, 1..64 characters; anything else is dropped silently. */
+static bool name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 64 || s[0] == '_' || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+static size_t name_len(const struct iovec *v)
+{
+	const char *eq = memchr(v->iov_base, '=', v->iov_len);
+
+	REQUIRE(eq, "field without '=': %.*s", (int)v->iov_len,
+		      (const char *)v->iov_base);
+	return (size_t)(eq - (const char *)v->iov_base);
+}
+
+/* The value of field name, or NULL; *len gets its length. */
+static const char *field(const struct journal_fields *jf, const char *name,
+			 size_t *len)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < jf->n; i++) {
+		const char *s = jf->iov[i].iov_base;
+
+		if (name_len(&jf->iov[i]) == nl && !memcmp(s, name, nl)) {
+			*len = jf->iov[i].iov_len - nl - 1;
+			return s + nl + 1;
+		}
+	}
+	return NULL;
+}
+
+/* What every result must satisfy, complete or not. */
+static void check_shape(const struct record *rec, const struct journal_ctx *ctx,
+			const struct journal_fields *jf, bool complete)
+{
+	static const char *const head[] = {
+		"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "MESSAGE_ID",
+	};
+	const char *end = jf->arena + jf->used;
+	const char *next = jf->arena;
+	static const struct log_ifnames noifn;
+	static char line[65536];
+	size_t vl;
+	const char *v;
+	int r;
+
+	REQUIRE(jf->n >= 4 && jf->n <= FMT_JOURNAL_MAX_FIELDS, "%zu fields",
+		jf->n);
+	REQUIRE(jf->used <= sizeof(jf->arena), "arena overrun: %zu", jf->used);
+	for (size_t i = 0; i < jf->n; i++) {
+		const struct iovec *iv = &jf->iov[i];
+		const char *s = iv->iov_base;
+		size_t nl = name_len(iv);
+
+		/* In order, back to back, inside the arena. */
+		REQUIRE(s == next && s + iv->iov_len <= end,
+			"field %zu not where it belongs", i);
+		next = s + iv->iov_len;
+		REQUIRE(name_ok(s, nl), "bad field name %.*s", (int)nl, s);
+		if (i < 4)
+			REQUIRE(nl == strlen(head[i]) &&
+				      !memcmp(s, head[i], nl),
+				      "field %zu is %.*s", i, (int)nl, s);
+		for (size_t k = 0; k < i; k++)
+			REQUIRE(name_len(&jf->iov[k]) != nl ||
+				      memcmp(jf->iov[k].iov_base, s, nl),
+				      "field %.*s twice", (int)nl, s);
+	}
+	REQUIRE(next == end, "arena bytes in no field");
+
+	/* MESSAGE is the LOG line, whole or (only when short of room)
+	 * its beginning. */
+	r = fmt_log(rec, ctx && ctx->ifn ? ctx->ifn : &noifn,
+		    ctx ? ctx->log_flags : 0, line, sizeof(line));
+	REQUIRE(r >= 0, "fmt_log: %d", r);
+	v = field(jf, "MESSAGE", &vl);
+	REQUIRE(v, "no MESSAGE");
+	if (complete)
+		REQUIRE(vl == (size_t)r, "MESSAGE is %zu bytes, not %d", vl, r);
+	REQUIRE(vl <= (size_t)r && !memcmp(v, line, vl),
+		"MESSAGE is not the LOG line: %.*s", (int)vl, v);
+}
+
+struct want {
+	const char *name;
+	const char *value;      /* NULL: must be absent */
+};
+
+static void check_wants(const struct journal_fields *jf, const struct want *w,
+			const char *name)
+{
+	for (; w->name; w++) {
+		size_t vl;
+		const char *v = field(jf, w->name, &vl);
+
+		if (!w->value) {
+			ck_assert_msg(!v, "%s: %s should be absent, is %.*s",
+				      name, w->name, (int)vl, v);
+			continue;
+		}
+		ck_assert_msg(v, "%s: %s missing", name, w->name);
+		ck_assert_msg(vl == strlen(w->value) &&
+			      !memcmp(v, w->value, vl),
+			      "%s: %s is '%.*s', want '%s'", name, w->name,
+			      (int)vl, v, w->value);
+	}
+}
+
+/* --- the table ----------------------------------------------------------- */
+
+struct journal_case {
+	const char *name;
+	struct msg_spec msg;
+	struct log_ifnames ifn;
+	struct journal_ctx ctx; /* .ifn is set to &ifn */
+	struct want want[MAXWANT];
+};
+
+#define V4 .family = NFPROTO_IPV4, .hwproto = 0x0800
+#define V6 .family = NFPROTO_IPV6, .hwproto = 0x86dd
+
+#define SYN_10_1_TO_10_2 \
+	"4500 003c 1c46 4000 4006 0000 0a000001 0a000002" \
+	"d431 0016 12345678 00000000 a002 faf0 1234 0000" \
+	"020405b4 0402 080a 0000007b 00000000 01 030307"
+
+static const struct journal_case cases[] = {
+	{ "ipv4 tcp syn, full metadata",
+	  { V4, .group = 5, .hook = 1, .pkt = SYN_10_1_TO_10_2,
+	    .prefix = "DROP in: ", .indev = 2, .mark = 0x10,
+	    .has_seq = true, .seq = 7, .seq_global = 70,
+	    .hwaddr = "525400123456",
+	    .hwheader = "02000000000a 525400123456 0800", .hwtype = 1 },
+	  { .in = "eth0" },
+	  { .priority = 4, .rule = "ssh-drop", .log_flags = LOG_F_ALL },
+	  { { "PRIORITY", "4" },
+	    { "SYSLOG_IDENTIFIER", "nflogd" },
+	    { "MESSAGE_ID", FMT_JOURNAL_PACKET_MESSAGE_ID },
+	    { "NFLOG_PREFIX", "DROP in: " },
+	    { "NFLOG_RULE", "ssh-drop" },
+	    { "NFLOG_GROUP", "5" },
+	    { "NFLOG_FAMILY", "ipv4" },
+	    { "NFLOG_HOOK", "input" },
+	    { "NFLOG_SEQ", "7" },
+	    { "NFLOG_SEQ_GLOBAL", "70" },
+	    { "IN", "eth0" },
+	    { "NFLOG_INDEV", "2" },
+	    { "OUT", NULL },
+	    { "NFLOG_OUTDEV", NULL },
+	    { "MAC", "02:00:00:00:00:0a:52:54:00:12:34:56:08:00" },
+	    { "MACSRC", "52:54:00:12:34:56" },
+	    { "SRC", "10.0.0.1" },
+	    { "DST", "10.0.0.2" },
+	    { "LEN", "60" },
+	    { "TOS", "0x00" },
+	    { "PREC", "0x00" },
+	    { "TTL", "64" },
+	    { "ID", "7238" },
+	    { "IP_FLAGS", "DF" },
+	    { "FRAG", NULL },
+	    { "PROTO", "TCP" },
+	    { "SPT", "54321" },
+	    { "DPT", "22" },
+	    { "SEQ", "305419896" },
+	    { "ACK", "0" },
+	    { "WINDOW", "64240" },
+	    { "URGP", "0" },
+	    { "TCP_FLAGS", "SYN" },
+	    { "TCP_OPTIONS", "MSS=1460 SACK_PERM TS=123/0 WS=7" },
+	    { "MARK", "0x10" },
+	    { "UID", NULL },
+	    { "DECODE_STATUS", NULL },
+	    { "DECODE_L4", NULL },
+	    { NULL, NULL } } },
+
+	{ "ipv4 tcp flags, tos, sack, unknown and repeated options",
+	  { V4, .pkt =
+	    "45b9 0040 0001 0000 4006 0000 c0a80101 c0a80102"
+	    "0050 c000 00000001 00000002 b1d2 0100 0000 0007"
+	    "050a 00000001 00000002 fe04 f989 020405dc 02040218 0101" },
+	  { 0 }, { .priority = 7, .identifier = "fw" },
+	  { { "PRIORITY", "7" },
+	    { "SYSLOG_IDENTIFIER", "fw" },
+	    { "TOS", "0x18" },
+	    { "PREC", "0xA0" },
+	    { "TCP_FLAGS", "AE CWR ECE ACK SYN" },
+	    { "TCP_OPTIONS", "SACK=1-2 OPT254=F989 MSS=1500 MSS=536" },
+	    { "IP_FLAGS", NULL },
+	    { "NFLOG_PREFIX", NULL },
+	    { "NFLOG_RULE", NULL },
+	    { "IN", NULL },
+	    { "MAC", NULL },
+	    { "MARK", NULL },
+	    { NULL, NULL } } },
+
+	{ "ipv4 tcp, malformed options, no flags",
+	  { V4, .pkt =
+	    "4500 0030 0001 0000 4006 0000 c0a80101 c0a80102"
+	    "0050 c000 00000001 00000002 7000 0100 0000 0000"
+	    "02040218 0801 0000" },
+	  { 0 }, { .priority = 0 },
+	  { { "PRIORITY", "0" },
+	    { "TCP_FLAGS", "" },
+	    { "TCP_OPTIONS", "MSS=536 MALFORMED" },
+	    { NULL, NULL } } },
+
+	{ "ipv6 udp",
+	  { V6, .group = 1, .hook = 0, .prefix = "v6 ", .pkt =
+	    "6b81 2345 0010 11 40"
+	    "20010db8 00000000 00000000 00000001"
+	    "20010db8 00000000 00010000 00000002"
+	    "0035 3039 0010 abcd 0102030405060708" },
+	  { 0 }, { .priority = -1 },
+	  { { "PRIORITY", "4" },
+	    { "NFLOG_FAMILY", "ipv6" },
+	    { "NFLOG_HOOK", "prerouting" },
+	    { "SRC", "2001:db8::1" },
+	    { "DST", "2001:db8::1:0:0:2" },
+	    { "LEN", "56" },
+	    { "TC", "184" },
+	    { "HOPLIMIT", "64" },
+	    { "FLOWLBL", "74565" },
+	    { "PROTO", "UDP" },
+	    { "SPT", "53" },
+	    { "DPT", "12345" },
+	    { "UDP_LEN", "16" },
+	    { "TOS", NULL },
+	    { "TTL", NULL },
+	    { "ID", NULL },
+	    { "IPV6_EXT", NULL },
+	    { NULL, NULL } } },
+
+	{ "ipv4 icmp echo request, uid",
+	  { V4, .hook = 3, .outdev = 3, .has_uid = true, .uid = 1000,
+	    .gid = 100, .pkt =
+	    "4500 001c 0000 4000 4001 0000 0a000001 08080808"
+	    "0800 f7fe 1234 0001" },
+	  { .out = "wan0" }, { .log_flags = LOG_F_UID },
+	  { { "NFLOG_HOOK", "output" },
+	    { "OUT", "wan0" },
+	    { "NFLOG_OUTDEV", "3" },
+	    { "PROTO", "ICMP" },
+	    { "ICMP_TYPE", "8" },
+	    { "ICMP_CODE", "0" },
+	    { "ICMP_ID", "4660" },
+	    { "ICMP_SEQ", "1" },
+	    { "ICMP_MTU", NULL },
+	    { "UID", "1000" },
+	    { "GID", "100" },
+	    { "SPT", NULL },
+	    { NULL, NULL } } },
+
+	{ "ipv4 icmp port unreachable quoting udp",
+	  { V4, .pkt =
+	    "45c0 0038 0000 0000 4001 0000 0a000002 0a000001"
+	    "0303 0000 00000000"
+	    "4500 001c abcd 0000 4011 0000 0a000001 0a000002"
+	    "04d2 0035 0008 0000" },
+	  { 0 }, { 0 },
+	  { { "TOS", "0x00" },
+	    { "PREC", "0xC0" },
+	    { "ICMP_TYPE", "3" },
+	    { "ICMP_CODE", "3" },
+	    { "ICMP_ID", NULL },
+	    { "SRC", "10.0.0.2" },
+	    { "QUOTED_SRC", "10.0.0.1" },
+	    { "QUOTED_DST", "10.0.0.2" },
+	    { "QUOTED_PROTO", "UDP" },
+	    { "QUOTED_SPT", "1234" },
+	    { "QUOTED_DPT", "53" },
+	    { "SPT", NULL },
+	    { NULL, NULL } } },
+
+	{ "ipv4 icmp frag needed, quoted header cut",
+	  { V4, .pkt =
+	    "4500 0024 0000 0000 4001 0000 0a000002 0a000001"
+	    "0304 0000 0000 05dc"
+	    "4500 05dc 0000 4000" },
+	  { 0 }, { 0 },
+	  { { "ICMP_MTU", "1500" },
+	    { "QUOTED_SRC", NULL },
+	    { "DECODE_STATUS", NULL },
+	    { NULL, NULL } } },
+
+	{ "ipv4 icmp redirect",
+	  { V4, .pkt =
+	    "4500 0038 0000 0000 4001 0000 0a000001 0a000002"
+	    "0501 0000 0a0000fe"
+	    "4500 001c 0000 0000 4006 0000 0a000002 08080808"
+	    "0400 0050 00000000" },
+	  { 0 }, { 0 },
+	  { { "ICMP_GATEWAY", "10.0.0.254" },
+	    { "QUOTED_PROTO", "TCP" },
+	    { "QUOTED_SPT", NULL },
+	    { NULL, NULL } } },
+
+	{ "ipv6 non-first fragment",
+	  { V6, .pkt =
+	    "6000 0000 0010 2c 40"
+	    "20010db8 00000000 00000000 00000001"
+	    "20010db8 00000000 00000000 00000002"
+	    "1100 05a9 deadbeef 0102030405060708" },
+	  { 0 }, { 0 },
+	  { { "IPV6_EXT", "FRAGMENT" },
+	    { "FRAG", "1448" },
+	    { "FRAG_ID", "3735928559" },
+	    { "PROTO", "UDP" },
+	    { "SPT", NULL },
+	    { "DECODE_L4", "fragment" },
+	    { "DECODE_STATUS", NULL },
+	    { NULL, NULL } } },
+
+	{ "ipv4 first fragment, ip options, snapped tcp",
+	  { V4, .snap = 30, .pkt =
+	    "4600 0064 0102 2000 4006 0000 0a000001 0a000002 94040000"
+	    "0050 0051 00000000 00000000 5002 0000 0000 0000" },
+	  { 0 }, { .log_flags = LOG_F_IPOPT },
+	  { { "IP_FLAGS", "MF" },
+	    { "FRAG", "0" },
+	    { "FRAG_ID", "258" },
+	    { "IP_OPTIONS", "94040000" },
+	    { "PROTO", "TCP" },
+	    { "SPT", NULL },
+	    { "TCP_FLAGS", NULL },
+	    { "DECODE_STATUS", "truncated-transport-header" },
+	    { "DECODE_L4", "snapped" },
+	    { "DECODE_SNAPPED", "1" },
+	    { NULL, NULL } } },
+
+	{ "ipv4 truncated ip header",
+	  { V4, .pkt = "4500 0014 0000 0000 40" },
+	  { 0 }, { 0 },
+	  { { "DECODE_STATUS", "truncated-ip-header" },
+	    { "SRC", NULL },
+	    { "PROTO", NULL },
+	    { "DECODE_L4", NULL },
+	    { NULL, NULL } } },
+
+	{ "ipv6 esp",
+	  { V6, .pkt =
+	    "6000 0000 0010 32 40"
+	    "20010db8 00000000 00000000 00000001"
+	    "20010db8 00000000 00000000 00000002"
+	    "00001001 00000001 0000000000000000" },
+	  { 0 }, { 0 },
+	  { { "IPV6_EXT", "ESP" },
+	    { "PROTO", "ESP" },
+	    { "SPI", "4097" },
+	    { "DECODE_L4", "esp-opaque" },
+	    { NULL, NULL } } },
+
+	{ "ipv4 ah",
+	  { V4, .pkt =
+	    "4500 0024 0000 0000 4033 0000 0a000001 0a000002"
+	    "0604 0000 0000beef 00000001 00000000" },
+	  { 0 }, { 0 },
+	  { { "PROTO", "AH" },
+	    { "SPI", "48879" },
+	    { "DECODE_L4", NULL },
+	    { NULL, NULL } } },
+
+	{ "bridge arp",
+	  { .family = NFPROTO_BRIDGE, .hwproto = 0x0806, .hook = 0,
+	    .physindev = 4, .indev = 5, .pkt =
+	    "0001 0800 0604 0001 525400123456 0a000001 000000000000 0a000002" },
+	  { .in = "br0", .physin = "veth0" }, { 0 },
+	  { { "NFLOG_FAMILY", "bridge" },
+	    { "IN", "veth0" },
+	    { "PHYSIN", "veth0" },
+	    { "NFLOG_INDEV", "5" },
+	    { "NFLOG_PHYSINDEV", "4" },
+	    { "OUT", NULL },
+	    { "SRC", NULL },
+	    { "PROTO", NULL },
+	    { "DECODE_STATUS", NULL },
+	    { NULL, NULL } } },
+
+	{ "prefix with newline and trailing spaces",
+	  { V4, .pkt = SYN_10_1_TO_10_2, .prefix = "two\nlines  " },
+	  { 0 }, { 0 },
+	  { { "NFLOG_PREFIX", "two\nlines  " },
+	    { NULL, NULL } } },
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static struct journal_fields jf;
+
+START_TEST(test_table)
+{
+	const struct journal_case *c = &cases[_i];
+	static struct built b;
+	struct journal_ctx ctx = c->ctx;
+	int r;
+
+	build(&c->msg, &b);
+	ctx.ifn = &c->ifn;
+	memset(&jf, 0xa5, sizeof(jf));
+	r = fmt_journal(&b.rec, &ctx, &jf);
+	ck_assert_int_eq(r, (int)jf.n);
+	check_shape(&b.rec, &ctx, &jf, true);
+	check_wants(&jf, c->want, c->name);
+}
+END_TEST
+
+START_TEST(test_ct)
+{
+	static struct built b;
+	const struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2 };
+	struct nflog_meta m;
+	static const struct want want[] = {
+		{ "CT_STATE", "new" },
+		{ "CT_ID", "42" },
+		{ "CT_STATUS", "0x8" },
+		{ "CT_MARK", "0xff" },
+		{ "CT_ZONE", "3" },
+		{ "CT_ORIG_SRC", "2001:db8::1" },
+		{ "CT_ORIG_DST", "::ffff:10.0.0.2" },
+		{ "CT_ORIG_PROTO", "TCP" },
+		{ "CT_ORIG_SPT", "54321" },
+		{ "CT_ORIG_DPT", "22" },
+		{ NULL, NULL } };
+	static const struct want want_info_only[] = {
+		{ "CT_STATE", "99" },
+		{ "CT_ID", NULL },
+		{ NULL, NULL } };
+	int r;
+
+	build(&s, &b);
+	m = b.meta;
+	m.present |= NFLOG_HAVE_CT | NFLOG_HAVE_CT_INFO;
+	m.ct_info = NFLOG_CT_NEW;
+	m.ct.present = NFLOG_CT_HAVE_ID | NFLOG_CT_HAVE_STATUS |
+		       NFLOG_CT_HAVE_MARK | NFLOG_CT_HAVE_ORIG |
+		       NFLOG_CT_HAVE_ORIG_PORTS | NFLOG_CT_HAVE_ZONE;
+	m.ct.id = 42;
+	m.ct.status = 8;
+	m.ct.mark = 255;
+	m.ct.zone = 3;
+	m.ct.orig_family = AF_INET6;
+	m.ct.orig_proto = 6;
+	inet_pton(AF_INET6, "2001:db8::1", m.ct.orig_src);
+	inet_pton(AF_INET6, "::ffff:10.0.0.2", m.ct.orig_dst);
+	m.ct.orig_sport = 54321;
+	m.ct.orig_dport = 22;
+	b.rec.meta = &m;
+	r = fmt_journal(&b.rec, NULL, &jf);
+	ck_assert_int_eq(r, (int)jf.n);
+	check_shape(&b.rec, NULL, &jf, true);
+	check_wants(&jf, want, "ct");
+
+	m.ct_info = 99;
+	m.present &= ~(uint32_t)NFLOG_HAVE_CT;
+	r = fmt_journal(&b.rec, NULL, &jf);
+	ck_assert_int_eq(r, (int)jf.n);
+	check_wants(&jf, want_info_only, "ct info only");
+}
+END_TEST
+
+/* Every byte 0x01..0xff in a real prefix: NFLOG_PREFIX carries them all,
+ * unchanged (the iovec has the length); MESSAGE is fmt_log's, escaped. */
+START_TEST(test_all_bytes)
+{
+	static struct built b;
+	char pfx[256];
+	struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2, .prefix = pfx };
+	const char *v;
+	size_t vl;
+	int r;
+
+	for (int i = 1; i < 256; i++)
+		pfx[i - 1] = (char)i;
+	pfx[255] = 0;
+	build(&s, &b);
+	r = fmt_journal(&b.rec, NULL, &jf);
+	ck_assert_int_eq(r, (int)jf.n);
+	check_shape(&b.rec, NULL, &jf, true);
+	v = field(&jf, "NFLOG_PREFIX", &vl);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(vl, 255);
+	ck_assert(!memcmp(v, pfx, 255));
+	v = field(&jf, "MESSAGE", &vl);
+	ck_assert_ptr_null(memchr(v, '\n', vl));
+}
+END_TEST
+
+/* A prefix too long for the arena (only a pcap file can carry one): the
+ * fields that fit are all there, MESSAGE first and whole (fmt_log cuts the
+ * line at the kernel's length), NFLOG_PREFIX left out, -ENOSPC. */
+START_TEST(test_enospc)
+{
+	static struct built b;
+	static char pfx[7000];
+	const struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2, .indev = 2 };
+	struct log_ifnames ifn = { .in = "eth0" };
+	struct journal_ctx ctx = { .ifn = &ifn };
+	static const struct want want[] = {
+		{ "NFLOG_PREFIX", NULL },
+		{ "SRC", "10.0.0.1" },
+		{ "TCP_OPTIONS", "MSS=1460 SACK_PERM TS=123/0 WS=7" },
+		{ "IN", "eth0" },
+		{ NULL, NULL } };
+	struct nflog_meta m;
+	size_t vl;
+	int r;
+
+	memset(pfx, 'A', sizeof(pfx));
+	build(&s, &b);
+	m = b.meta;
+	m.present |= NFLOG_HAVE_PREFIX;
+	m.prefix = pfx;
+	m.prefix_len = sizeof(pfx);
+	b.rec.meta = &m;
+	r = fmt_journal(&b.rec, &ctx, &jf);
+	ck_assert_int_eq(r, -ENOSPC);
+	check_shape(&b.rec, &ctx, &jf, true);
+	check_wants(&jf, want, "enospc");
+
+	/* A long prefix that fits is all there. */
+	m.prefix_len = 1500;
+	r = fmt_journal(&b.rec, &ctx, &jf);
+	ck_assert_int_eq(r, (int)jf.n);
+	check_shape(&b.rec, &ctx, &jf, true);
+	ck_assert_ptr_nonnull(field(&jf, "NFLOG_PREFIX", &vl));
+	ck_assert_uint_eq(vl, 1500);
+}
+END_TEST
+
+/* The largest record we can think of (see test_fmt_json.c) fits the
+ * arena whole: every field, MESSAGE uncut, with all LOG flags. */
+START_TEST(test_worst_case)
+{
+	static struct built b;
+	static const char opts20[] =
+		"9902 9902 9902 9902 9902 9902 9902 9902 9902 9902"
+		"9902 9902 9902 9902 9902 9902 9902 9902 9902 9902";
+	char pkt[1024], pfx[128], name[16], rule[65];
+	struct msg_spec s = { V4, .pkt = pkt, .prefix = pfx, .indev = 1,
+			      .outdev = 2, .physindev = 3, .physoutdev = 4,
+			      .has_uid = true, .uid = 4294967295u,
+			      .gid = 4294967295u, .mark = 4294967295u,
+			      .has_seq = true, .seq = 4294967295u,
+			      .seq_global = 4294967295u,
+			      .hwaddr = "ffffffffffffffff",
+			      .hwheader = "ffffffffffff ffffffffffff 0800",
+			      .hwtype = 1 };
+	struct log_ifnames ifn = { name, name, name, name };
+	struct journal_ctx ctx = { .ifn = &ifn, .rule = rule,
+				   .identifier = rule,
+				   .log_flags = LOG_F_ALL };
+	struct nflog_meta m;
+	int r;
+
+	snprintf(pkt, sizeof(pkt),
+		 "4fff 00bc ffff e000 ff01 ffff ffffffff ffffffff %s"
+		 "0303 ffff 00000000"
+		 "4fff 0078 ffff e000 ff06 ffff ffffffff ffffffff %s"
+		 "ffff ffff ffffffff ffffffff f1ff ffff ffff ffff %s",
+		 opts20, opts20, "c802 c802 c802 c802 c802 c802 c802 c802 c802"
+		 " c802 c802 c802 c802 c802 c802 c802 c802 c802 c802 c802");
+	memset(pfx, 0xff, sizeof(pfx) - 1);
+	pfx[sizeof(pfx) - 1] = 0;
+	memset(name, 0xff, sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	memset(rule, 'R', sizeof(rule) - 1);
+	rule[sizeof(rule) - 1] = 0;
+	build(&s, &b);
+	m = b.meta;
+	m.present |= NFLOG_HAVE_CT | NFLOG_HAVE_CT_INFO;
+	m.ct.present = 0xff;
+	m.ct.orig_family = AF_INET6;
+	m.ct.orig_proto = 6;
+	memset(m.ct.orig_src, 0xff, 16);
+	memset(m.ct.orig_dst, 0xff, 16);
+	m.ct.id = m.ct.status = m.ct.mark = 4294967295u;
+	b.rec.meta = &m;
+	ck_assert(b.rec.has_inner);
+	r = fmt_journal(&b.rec, &ctx, &jf);
+	ck_assert_int_eq(r, (int)jf.n);
+	check_shape(&b.rec, &ctx, &jf, true);
+	ck_assert_uint_lt(jf.used, sizeof(jf.arena) - 1024);
+}
+END_TEST
+
+/* --- random records ------------------------------------------------------ */
+
+static uint64_t rng;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (uint32_t)((rng * 2685821657736338717ull) >> 32);
+}
+
+static size_t random_packet(uint8_t *p, size_t max)
+{
+	static const uint8_t protos[] = {
+		1, 6, 17, 58, 50, 51, 47, 132, 136, 0, 43, 44, 60, 59, 2,
+	};
+	size_t n = rnd() % max;
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)rnd();
+	if (n > 0 && rnd() % 8)
+		p[0] = (uint8_t)(rnd() % 2 ? 0x40 | (5 + rnd() % 11) : 0x60);
+	if (n > 9 && rnd() % 4)
+		p[9] = protos[rnd() % sizeof(protos)];
+	if (n > 6 && rnd() % 4)
+		p[6] = protos[rnd() % sizeof(protos)];
+	if (n > 22 && p[0] >> 4 == 4 && rnd() % 2) {
+		p[6] &= 0xe0;
+		p[7] = 0;
+	}
+	return n;
+}
+
+START_TEST(test_random)
+{
+	static uint8_t pkt[600], pfx[300], hdr[40];
+	static struct nflog_meta m;
+	static struct record rec;
+	uint64_t seed = 0x2545f4914f6cdd1dull + (uint64_t)_i;
+
+	rng = seed;
+	for (int iter = 0; iter < 4000; iter++) {
+		struct log_ifnames ifn = { .in = (const char *)pfx + 1,
+					   .out = "o\xff\"\n" };
+		struct journal_ctx ctx = { .ifn = &ifn, .rule = "r",
+					   .log_flags = rnd() & LOG_F_ALL,
+					   .priority = (int)(rnd() % 10) - 1 };
+		size_t pl = rnd() % sizeof(pfx);
+		int r;
+
+		memset(&m, 0, sizeof(m));
+		m.family = rnd() % 2 ? NFPROTO_IPV4 : rnd() % 2 ? NFPROTO_IPV6 :
+			   (uint8_t)rnd();
+		m.present = rnd();
+		m.hw_protocol = rnd() % 2 ? 0x0800 : (uint16_t)rnd();
+		m.hook = (uint8_t)(rnd() % 8);
+		for (size_t i = 0; i < pl; i++)
+			pfx[i] = (uint8_t)rnd();
+		pfx[pl] = 0;
+		pfx[sizeof(pfx) - 1] = 0;
+		m.prefix = (const char *)pfx;
+		m.prefix_len = pl;
+		m.hwaddr_len = (uint16_t)(rnd() % 12);
+		m.hwheader = hdr;
+		m.hwheader_len = rnd() % sizeof(hdr);
+		m.hwtype = rnd() % 2 ? 1 : (uint16_t)rnd();
+		m.ct_info = rnd() % 7;
+		m.ct.present = rnd();
+		m.ct.orig_family = rnd() % 2 ? AF_INET : AF_INET6;
+		m.payload = pkt;
+		m.payload_len = random_packet(pkt, sizeof(pkt));
+		decode_packet(&m, &rec);
+
+		r = fmt_journal(&rec, &ctx, &jf);
+		REQUIRE(r > 0, "seed %llx iter %d: %d",
+			      (unsigned long long)seed, iter, r);
+		REQUIRE(r == (int)jf.n, "%d, %zu fields", r, jf.n);
+		check_shape(&rec, &ctx, &jf, true);
+	}
+}
+END_TEST
+
+static Suite *journal_suite(void)
+{
+	Suite *s = suite_create("fmt_journal");
+	TCase *tc = tcase_create("fmt_journal");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_table, 0, (int)NCASES);
+	tcase_add_test(tc, test_ct);
+	tcase_add_test(tc, test_all_bytes);
+	tcase_add_test(tc, test_enospc);
+	tcase_add_test(tc, test_worst_case);
+	tcase_add_loop_test(tc, test_random, 0, 4);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(journal_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
