@@ -1,0 +1,121 @@
+/* config: the configuration file (libconfig syntax) -> a validated,
+ * immutable struct config.
+ *
+ * Pure code: the caller reads the file and passes its text; nothing here
+ * touches the system.  Every problem is collected (not just the first) as
+ * "FILE:LINE: what is wrong; what is allowed", so one run of
+ * `nflogd --check-config` shows them all.  A reload builds a new config
+ * and swaps it in only when it has no errors.
+ */
+#ifndef NFLOGD_CONFIG_H
+#define NFLOGD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_GROUPS 32
+#define CONFIG_MAX_RULES 64
+#define CONFIG_MAX_OUTPUTS 16
+/* A rule may send to every output (its default when it lists none). */
+#define CONFIG_MAX_RULE_OUTPUTS CONFIG_MAX_OUTPUTS
+#define CONFIG_NAME_MAX 32      /* rule and output names */
+#define CONFIG_PATH_MAX 256
+#define CONFIG_PREFIX_MAX 128   /* nft's limit is 127 characters */
+#define CONFIG_MAX_ERRORS 64
+/* Larger texts are refused: a real configuration is a few KiB, and
+ * libconfig counts lines in an unsigned short. */
+#define CONFIG_TEXT_MAX (1024 * 1024)
+
+enum output_type { OUTPUT_JOURNAL, OUTPUT_FILE };
+enum output_format { FORMAT_JSON, FORMAT_LOG };
+/* LOG text line style: "<RFC 3339> <host> nflogd: <line>" or the classic
+ * syslog "<Mon DD HH:MM:SS> <host> kernel: <line>" that psad, logwatch and
+ * CrowdSec expect from a kernel log. */
+enum line_style { STYLE_RFC3339, STYLE_SYSLOG, STYLE_BARE };
+
+struct config_output {
+	char name[CONFIG_NAME_MAX];
+	enum output_type type;
+	/* file */
+	char path[CONFIG_PATH_MAX];
+	enum output_format format;
+	enum line_style line_style;
+	uint64_t max_size;       /* bytes; 0 = no size rotation */
+	unsigned int keep;       /* rotated files kept: path.1 .. path.N */
+	unsigned int mode;       /* permission bits for a new file */
+	/* queue between the receiver and this output's writer */
+	unsigned int queue_size; /* records */
+	int line;                /* where it was defined (for messages) */
+};
+
+struct config_group {
+	uint16_t id;             /* NFLOG group number, 0..65535 */
+	uint32_t copy_range;     /* bytes of each packet copied (snap length) */
+	uint32_t queue_threshold;/* packets the kernel batches */
+	uint32_t flush_timeout;  /* hundredths of a second */
+	uint32_t nlbufsiz;       /* kernel batch buffer, bytes */
+	uint32_t rcvbuf;         /* socket receive buffer, bytes */
+	int line;
+};
+
+struct config_rule {
+	char name[CONFIG_NAME_MAX];
+	uint16_t group;
+	char prefix[CONFIG_PREFIX_MAX];  /* identifies the rule's packets */
+	int level;               /* syslog level 0..7 -> journal PRIORITY */
+	unsigned int log_flags;  /* enum log_flag */
+	char action[16];         /* event.action in JSON, e.g. "drop" */
+	unsigned int n_outputs;
+	unsigned int outputs[CONFIG_MAX_RULE_OUTPUTS];  /* index into outputs */
+	int line;
+};
+
+struct config {
+	char file[CONFIG_PATH_MAX];      /* for messages */
+	/* global */
+	char identity[CONFIG_NAME_MAX];  /* SYSLOG_IDENTIFIER, "nflogd" */
+	char hostname[64];               /* "" = the host's name */
+	unsigned int stats_interval;     /* seconds; 0 = off */
+	char runtime_dir[CONFIG_PATH_MAX];
+	char state_dir[CONFIG_PATH_MAX];
+	char metrics_path[CONFIG_PATH_MAX]; /* "" = no Prometheus file */
+	char user[CONFIG_NAME_MAX];      /* drop to this user ("" = stay) */
+
+	unsigned int n_groups, n_rules, n_outputs;
+	struct config_group groups[CONFIG_MAX_GROUPS];
+	struct config_rule rules[CONFIG_MAX_RULES];
+	struct config_output outputs[CONFIG_MAX_OUTPUTS];
+};
+
+struct config_errors {
+	unsigned int n;          /* errors found (may exceed what is kept) */
+	char msg[CONFIG_MAX_ERRORS][256];
+};
+
+/* Parse text (len bytes, the contents of file; it need not be
+ * NUL-terminated) into *out.  Returns 0, -EINVAL with every problem in
+ * *errs (errs->n > 0), or -ENOMEM (errs->n == 0).  *out is written only on
+ * success; errs may be NULL.  file is only used in messages.
+ * @include is refused (it would read other files): nflogd reads one file. */
+int config_parse(const char *file, const char *text, size_t len,
+		 struct config *out, struct config_errors *errs);
+
+/* The normalised configuration, every default filled in, in libconfig
+ * syntax that config_parse() accepts again (a golden file for tests). */
+void config_print(const struct config *c, FILE *f);
+
+/* Lookups for the daemon. */
+const struct config_group *config_group(const struct config *c, uint16_t id);
+const struct config_output *config_output(const struct config *c,
+					  const char *name);
+
+/* The rule a logged packet belongs to: the rule of its group whose prefix
+ * equals the packet's prefix (len bytes, without the NUL the kernel adds),
+ * else the group's rule with the empty prefix, else NULL (unmatched). */
+const struct config_rule *config_rule_match(const struct config *c,
+					    uint16_t group, const char *prefix,
+					    size_t len);
+
+#endif

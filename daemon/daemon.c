@@ -1,0 +1,697 @@
+/* daemon: start-up order, the epoll loop, reload and shutdown.
+ *
+ * Start:   outputs (queues, writer threads) -> groups bound -> READY=1.
+ * Packet:  receiver -> rule by (group, prefix) -> decode once -> each of
+ *          the rule's outputs: format, push to its queue (never wait).
+ * Reload:  parse the new file; if it has errors, say so and keep running;
+ *          else drain and restart the outputs, rebind what changed.
+ * Stop:    read what the kernel already queued, unbind, drain outputs.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "decode.h"
+#include "fmt_journal.h"
+#include "fmt_json.h"
+#include "fmt_log.h"
+#include "log.h"
+#include "stats.h"
+
+/* epoll data: which kind of fd, and which receiver */
+enum { EV_SIGNAL = 1, EV_TICK, EV_IFCACHE, EV_RX = 0x100 };
+
+#define RX_BURST 64     /* datagrams per group per wake-up */
+
+int daemon_load_config(const char *path, struct config **out,
+		       struct config_errors *errs)
+{
+	struct config *c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	memset(errs, 0, sizeof(*errs));
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(errs->msg[0], sizeof(errs->msg[0]),
+			 "%s: cannot open: %s", path, strerror(errno));
+		errs->n = 1;
+		return -1;
+	}
+	{
+		FILE *m = open_memstream(&text, &len);
+		char chunk[8192];
+		size_t n;
+
+		while (m && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, n, m);
+		if (m)
+			fclose(m);
+	}
+	r = ferror(f);
+	fclose(f);
+	if (!text || r) {
+		free(text);
+		snprintf(errs->msg[0], sizeof(errs->msg[0]),
+			 "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
+		errs->n = 1;
+		return -1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		free(text);
+		snprintf(errs->msg[0], sizeof(errs->msg[0]), "out of memory");
+		errs->n = 1;
+		return -1;
+	}
+	r = config_parse(path, text, len, c, errs);
+	free(text);
+	if (r < 0) {
+		free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The record path                                                     */
+
+static void refresh_time(struct daemon *d, time_t sec)
+{
+	static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	long off;
+
+	if (sec == d->tcache_sec)
+		return;
+	d->tcache_sec = sec;
+	localtime_r(&sec, &tm);
+	off = tm.tm_gmtoff / 60;
+	snprintf(d->tcache_rfc, sizeof(d->tcache_rfc),
+		 "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(d->tcache_zone, sizeof(d->tcache_zone), "%c%02d:%02d",
+		 off < 0 ? '-' : '+', (int)(labs(off) / 60 % 100),
+		 (int)(labs(off) % 60));
+	snprintf(d->tcache_sys, sizeof(d->tcache_sys), "%s %2d %02d:%02d:%02d",
+		 mon[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* "<time> <host> <tag>: " in front of a LOG line, per line_style. */
+static int line_head(struct daemon *d, const struct config_output *oc,
+		     int64_t sec, uint32_t usec, char *buf, size_t size)
+{
+	refresh_time(d, (time_t)sec);
+	switch (oc->line_style) {
+	case STYLE_RFC3339:
+		return snprintf(buf, size, "%s.%06u%s %s %s: ", d->tcache_rfc,
+				usec, d->tcache_zone, d->hostname,
+				d->cfg->identity);
+	case STYLE_SYSLOG:
+		/* What the kernel's lines look like in /var/log/kern.log:
+		 * psad, logwatch and CrowdSec key on "kernel:". */
+		return snprintf(buf, size, "%s %s kernel: ", d->tcache_sys,
+				d->hostname);
+	case STYLE_BARE:
+		break;
+	}
+	if (size)
+		buf[0] = '\0';
+	return 0;
+}
+
+static const struct config_rule *match_rule(const struct daemon *d,
+					    const struct nflog_meta *m,
+					    unsigned int *idx)
+{
+	const struct config *c = d->cfg;
+	int first = -1;
+
+	for (unsigned int i = 0; i < c->n_rules; i++) {
+		const struct config_rule *r = &c->rules[i];
+
+		if (r->group != m->group)
+			continue;
+		if (first < 0)
+			first = (int)i;
+		if (strlen(r->prefix) == m->prefix_len &&
+		    memcmp(r->prefix, m->prefix, m->prefix_len) == 0) {
+			*idx = i;
+			return r;
+		}
+	}
+	/* A prefix no rule claims: the group's first rule takes it, so the
+	 * packet is still written (docs/configuration.md). */
+	if (first < 0)
+		return NULL;
+	*idx = (unsigned int)first;
+	return &c->rules[first];
+}
+
+struct formatted {
+	bool have_json, have_log, have_journal;
+	int json_len, log_len;
+	char json[FMT_JSON_MAX];
+	char log[FMT_LOG_MAX];
+	struct journal_fields jf;
+};
+
+static void push(struct output *o, unsigned int rule, const void *a,
+		 size_t alen, const void *b, size_t blen, const void *c,
+		 size_t clen)
+{
+	struct output_rule_stats *s = &o->rs[rule];
+	uint8_t *p = queue_reserve(&o->q, (uint32_t)(alen + blen + clen),
+				   (uint16_t)rule, 0);
+
+	if (!p) {
+		s->dropped++;
+		return;
+	}
+	memcpy(p, a, alen);
+	memcpy(p + alen, b, blen);
+	memcpy(p + alen + blen, c, clen);
+	s->queued++;
+}
+
+static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m)
+{
+	struct daemon *d = ctx;
+	struct formatted *f = d->scratch;
+	const struct config_rule *rule;
+	unsigned int ri;
+	struct record rec;
+	struct timespec now;
+	const char *in, *out, *pin, *pout;
+	struct log_ifnames ifn;
+	int64_t sec;
+	uint32_t usec;
+
+	(void)rx;
+	rule = match_rule(d, m, &ri);
+	if (!rule)
+		return;         /* a group without rules: cannot happen */
+	d->rs[ri].received++;
+	decode_packet(m, &rec);
+
+	in = d->have_ifc ? ifcache_name(&d->ifc, m->indev) : NULL;
+	out = d->have_ifc ? ifcache_name(&d->ifc, m->outdev) : NULL;
+	pin = d->have_ifc ? ifcache_name(&d->ifc, m->physindev) : NULL;
+	pout = d->have_ifc ? ifcache_name(&d->ifc, m->physoutdev) : NULL;
+	ifn = (struct log_ifnames){ in, out, pin, pout };
+
+	if (m->present & NFLOG_HAVE_TIMESTAMP) {
+		sec = m->ts_sec;
+		usec = m->ts_usec;
+	} else {
+		clock_gettime(CLOCK_REALTIME, &now);
+		sec = now.tv_sec;
+		usec = (uint32_t)(now.tv_nsec / 1000);
+	}
+	f->have_json = f->have_log = f->have_journal = false;
+
+	for (unsigned int k = 0; k < rule->n_outputs; k++) {
+		struct output *o = &d->out[rule->outputs[k]];
+		const struct config_output *oc = &o->cfg;
+
+		if (oc->type == OUTPUT_JOURNAL) {
+			if (!f->have_journal) {
+				struct journal_ctx jc = {
+					.ifn = &ifn, .log_flags = rule->log_flags,
+					.priority = rule->level, .rule = rule->name,
+					.identifier = d->cfg->identity,
+				};
+
+				if (fmt_journal(&rec, &jc, &f->jf) < 0 && !f->jf.n) {
+					o->rs[ri].dropped++;
+					continue;
+				}
+				f->have_journal = true;
+			}
+			{
+				size_t need = sink_journal_record_size(f->jf.iov, f->jf.n);
+				void *p = queue_reserve(&o->q, (uint32_t)need,
+							(uint16_t)ri, 0);
+
+				if (!p) {
+					o->rs[ri].dropped++;
+					continue;
+				}
+				sink_journal_record_fill(p, f->jf.iov, f->jf.n);
+				o->rs[ri].queued++;
+			}
+		} else if (oc->format == FORMAT_JSON) {
+			if (!f->have_json) {
+				struct json_ctx jc = {
+					.ifn = &ifn, .rule = rule->name,
+					.host = d->hostname,
+					.action = rule->action[0] ? rule->action : NULL,
+					.now_sec = sec, .now_usec = usec,
+				};
+
+				f->json_len = fmt_json(&rec, &jc, f->json, sizeof(f->json));
+				f->have_json = true;
+			}
+			if (f->json_len < 0) {
+				o->rs[ri].dropped++;
+				continue;
+			}
+			push(o, ri, f->json, (size_t)f->json_len, "\n", 1, NULL, 0);
+		} else {
+			char head[128];
+			int hl;
+
+			if (!f->have_log) {
+				f->log_len = fmt_log(&rec, &ifn, rule->log_flags,
+						    f->log, sizeof(f->log));
+				f->have_log = true;
+			}
+			hl = line_head(d, oc, sec, usec, head, sizeof(head));
+			if (hl < 0 || (size_t)hl >= sizeof(head))
+				hl = 0;
+			push(o, ri, head, (size_t)hl, f->log,
+			     f->log_len < 0 ? 0 : (size_t)f->log_len, "\n", 1);
+		}
+	}
+}
+
+static void publish_all(struct daemon *d)
+{
+	for (unsigned int i = 0; i < d->cfg->n_outputs; i++) {
+		queue_commit(&d->out[i].q);
+		output_kick(&d->out[i]);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Groups and outputs                                                   */
+
+static int start_outputs(struct daemon *d, const struct config *c)
+{
+	for (unsigned int i = 0; i < c->n_outputs; i++) {
+		const char *what;
+		int r = output_start(&d->out[i], &c->outputs[i], &what);
+
+		if (r < 0) {
+			log_error("output %s: cannot %s%s%s: %s", c->outputs[i].name,
+				  what, c->outputs[i].type == OUTPUT_FILE ? " " : "",
+				  c->outputs[i].type == OUTPUT_FILE ?
+				  c->outputs[i].path : "", strerror(-r));
+			while (i--)
+				output_stop(&d->out[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void stop_outputs(struct daemon *d, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		output_stop(&d->out[i]);
+}
+
+static int epoll_add(struct daemon *d, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int open_group(struct daemon *d, const struct config_group *g,
+		      struct receiver *rx)
+{
+	const char *what;
+	int r = receiver_open(rx, g, d->rxbuf, RECEIVER_BUFSIZE, on_packet, d,
+			      &what);
+
+	if (r == -EBUSY) {
+		log_error("group %u is already bound by another process in "
+			  "this network namespace (ulogd, tcpdump -i nflog:%u, "
+			  "or another nflogd?)", g->id, g->id);
+		return -1;
+	}
+	if (r < 0) {
+		log_error("group %u: cannot %s: %s%s", g->id, what, strerror(-r),
+			  r == -EPERM ? " (nflogd needs CAP_NET_ADMIN)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int bind_groups(struct daemon *d)
+{
+	const struct config *c = d->cfg;
+
+	for (unsigned int i = 0; i < c->n_groups; i++) {
+		if (open_group(d, &c->groups[i], &d->rx[i]) < 0) {
+			while (i--)
+				receiver_close(&d->rx[i], on_packet, d);
+			return -1;
+		}
+		epoll_add(d, d->rx[i].fd, EV_RX + i);
+	}
+	d->n_rx = c->n_groups;
+	publish_all(d);
+	return 0;
+}
+
+/* Read everything the kernel already queued for us. */
+static void drain_kernel(struct daemon *d)
+{
+	for (unsigned int i = 0; i < d->n_rx; i++)
+		while (receiver_read(&d->rx[i], on_packet, d, RX_BURST) > 0)
+			publish_all(d);
+	publish_all(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reload                                                               */
+
+static void reload(struct daemon *d)
+{
+	struct config_errors *errs = calloc(1, sizeof(*errs));
+	struct config *nc = NULL, *old = d->cfg;
+	struct receiver nrx[CONFIG_MAX_GROUPS];
+	struct output_rule_stats saved[CONFIG_MAX_OUTPUTS][CONFIG_MAX_RULES];
+	struct rule_stats saved_rs[CONFIG_MAX_RULES];
+	bool kept[CONFIG_MAX_GROUPS] = { false };
+
+	if (!errs)
+		return;
+	if (daemon_load_config(d->config_path, &nc, errs) < 0) {
+		for (unsigned int i = 0; i < errs->n && i < CONFIG_MAX_ERRORS; i++)
+			log_msg(LOG_ERR, MSGID_RELOAD_FAILED, "%s", errs->msg[i]);
+		log_msg(LOG_ERR, MSGID_RELOAD_FAILED,
+			"%s has errors, not reloading: still running the "
+			"previous configuration", d->config_path);
+		sd_notifyf(0, "STATUS=Reload failed: %s; running the previous "
+			   "configuration", errs->msg[0]);
+		free(errs);
+		return;
+	}
+	free(errs);
+	sd_notify(0, "RELOADING=1\nSTATUS=Reloading");
+
+	drain_kernel(d);
+	/* Counters follow rules and outputs by name across the reload. */
+	for (unsigned int o = 0; o < old->n_outputs; o++)
+		for (unsigned int r = 0; r < old->n_rules; r++) {
+			saved[o][r].queued = d->out[o].rs[r].queued;
+			saved[o][r].dropped = d->out[o].rs[r].dropped;
+			saved[o][r].written = atomic_load(&d->out[o].rs[r].written);
+			saved[o][r].failed = atomic_load(&d->out[o].rs[r].failed);
+		}
+	memcpy(saved_rs, d->rs, sizeof(saved_rs));
+	stop_outputs(d, old->n_outputs);
+	memset(d->rs, 0, sizeof(d->rs));
+
+	if (start_outputs(d, nc) < 0) {
+		/* The new outputs cannot start: go back to the old ones. */
+		log_msg(LOG_ERR, MSGID_RELOAD_FAILED, "reload failed: "
+			"keeping the previous configuration");
+		free(nc);
+		if (start_outputs(d, old) < 0) {
+			log_error("cannot restart the previous outputs either");
+			d->stopping = true;
+		}
+		memcpy(d->rs, saved_rs, sizeof(saved_rs));
+		sd_notify(0, "READY=1\nSTATUS=Reload failed; running the "
+			  "previous configuration");
+		return;
+	}
+	for (unsigned int o = 0; o < nc->n_outputs; o++) {
+		const struct config_output *oo = config_output(old, nc->outputs[o].name);
+
+		for (unsigned int r = 0; oo && r < nc->n_rules; r++)
+			for (unsigned int orr = 0; orr < old->n_rules; orr++) {
+				unsigned int oi = (unsigned int)(oo - old->outputs);
+
+				if (strcmp(old->rules[orr].name, nc->rules[r].name))
+					continue;
+				d->out[o].rs[r].queued = saved[oi][orr].queued;
+				d->out[o].rs[r].dropped = saved[oi][orr].dropped;
+				atomic_store(&d->out[o].rs[r].written, saved[oi][orr].written);
+				atomic_store(&d->out[o].rs[r].failed, saved[oi][orr].failed);
+			}
+	}
+	for (unsigned int r = 0; r < nc->n_rules; r++)
+		for (unsigned int orr = 0; orr < old->n_rules; orr++)
+			if (!strcmp(old->rules[orr].name, nc->rules[r].name))
+				d->rs[r] = saved_rs[orr];
+
+	/* Groups: keep and reconfigure the ones that stay, bind new ones,
+	 * unbind the ones that went away. */
+	d->cfg = nc;
+	for (unsigned int i = 0; i < nc->n_groups; i++) {
+		const struct config_group *g = &nc->groups[i];
+		unsigned int j;
+
+		for (j = 0; j < d->n_rx; j++)
+			if (!kept[j] && d->rx[j].group == g->id)
+				break;
+		if (j < d->n_rx) {
+			const char *what;
+			int r;
+
+			nrx[i] = d->rx[j];
+			kept[j] = true;
+			r = receiver_configure(&nrx[i], g, on_packet, d, &what);
+			if (r < 0)
+				log_error("group %u: cannot %s: %s", g->id, what,
+					  strerror(-r));
+		} else if (open_group(d, g, &nrx[i]) < 0) {
+			nrx[i].nl = NULL;
+			nrx[i].fd = -1;
+			nrx[i].group = g->id;
+		}
+	}
+	for (unsigned int j = 0; j < d->n_rx; j++)
+		if (!kept[j]) {
+			epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->rx[j].fd, NULL);
+			receiver_close(&d->rx[j], on_packet, d);
+		}
+	for (unsigned int i = 0; i < nc->n_groups; i++) {
+		d->rx[i] = nrx[i];
+		if (d->rx[i].fd >= 0) {
+			struct epoll_event ev = { .events = EPOLLIN,
+						  .data.u64 = EV_RX + i };
+
+			if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->rx[i].fd, &ev) < 0)
+				epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->rx[i].fd, &ev);
+		}
+	}
+	d->n_rx = nc->n_groups;
+	publish_all(d);
+	free(old);
+	log_msg(LOG_INFO, MSGID_RELOADED, "configuration reloaded from %s: "
+		"%u group(s), %u rule(s), %u output(s)", d->config_path,
+		nc->n_groups, nc->n_rules, nc->n_outputs);
+	sd_notify(0, "READY=1");
+	stats_tick(d, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* The loop                                                             */
+
+static int setup_fds(struct daemon *d)
+{
+	sigset_t mask;
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	/* Signals arrive through the loop; no handler does any work. */
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	/* A file over RLIMIT_FSIZE must give EFBIG (counted), not kill us. */
+	signal(SIGXFSZ, SIG_IGN);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->epfd < 0 || d->sigfd < 0 || d->tickfd < 0)
+		return -1;
+	if (timerfd_settime(d->tickfd, 0, &its, NULL) < 0)
+		return -1;
+	if (epoll_add(d, d->sigfd, EV_SIGNAL) < 0 ||
+	    epoll_add(d, d->tickfd, EV_TICK) < 0)
+		return -1;
+	return 0;
+}
+
+static void handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			d->stopping = true;
+			break;
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGUSR1:
+			for (unsigned int i = 0; i < d->cfg->n_outputs; i++)
+				output_request_reopen(&d->out[i]);
+			log_info("reopening output files (SIGUSR1)");
+			break;
+		}
+	}
+}
+
+static void loop(struct daemon *d)
+{
+	struct epoll_event ev[16];
+
+	while (!d->stopping) {
+		int n = epoll_wait(d->epfd, ev, 16, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("epoll_wait failed: %m");
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = ev[i].data.u64;
+
+			if (tag >= EV_RX) {
+				struct receiver *rx = &d->rx[tag - EV_RX];
+				int r = receiver_read(rx, on_packet, d, RX_BURST);
+
+				if (r < 0)
+					log_error("group %u: receiving failed: %s",
+						  rx->group, strerror(-r));
+			} else if (tag == EV_SIGNAL) {
+				handle_signals(d);
+			} else if (tag == EV_TICK) {
+				uint64_t exp;
+
+				if (read(d->tickfd, &exp, sizeof(exp)) < 0)
+					continue;
+				publish_all(d);
+				stats_tick(d, false);
+			} else if (tag == EV_IFCACHE) {
+				if (ifcache_process(&d->ifc) < 0)
+					log_warning("interface name cache: cannot "
+						    "read link events: %m");
+			}
+		}
+		publish_all(d);
+	}
+}
+
+int daemon_run(const char *config_path, enum log_target target)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	struct config_errors *errs = calloc(1, sizeof(*errs));
+	int ret = 1;
+
+	if (!d || !errs) {
+		fprintf(stderr, "nflogd: out of memory\n");
+		return 1;
+	}
+	d->config_path = config_path;
+	d->epfd = d->sigfd = d->tickfd = -1;
+	if (daemon_load_config(config_path, &d->cfg, errs) < 0) {
+		for (unsigned int i = 0; i < errs->n && i < CONFIG_MAX_ERRORS; i++)
+			fprintf(stderr, "%s\n", errs->msg[i]);
+		if (errs->n > CONFIG_MAX_ERRORS)
+			fprintf(stderr, "... and %u more errors\n",
+				errs->n - CONFIG_MAX_ERRORS);
+		fprintf(stderr, "nflogd: %s has errors, not starting\n", config_path);
+		sd_notifyf(0, "STATUS=Configuration has errors: %s", errs->msg[0]);
+		free(errs);
+		free(d);
+		return 1;
+	}
+	free(errs);
+	log_init(target, d->cfg->identity);
+	if (d->cfg->hostname[0])
+		snprintf(d->hostname, sizeof(d->hostname), "%s", d->cfg->hostname);
+	else if (gethostname(d->hostname, sizeof(d->hostname) - 1) < 0)
+		strcpy(d->hostname, "localhost");
+	d->started = time(NULL);
+	d->rxbuf = aligned_alloc(8, RECEIVER_BUFSIZE);
+	d->scratch = malloc(sizeof(struct formatted));
+	if (!d->rxbuf || !d->scratch || setup_fds(d) < 0) {
+		log_error("cannot set up the event loop: %m");
+		goto out;
+	}
+	if (ifcache_open(&d->ifc) < 0) {
+		log_warning("interface names unavailable (rtnetlink: %m): "
+			    "IN=/OUT= will be empty");
+	} else {
+		d->have_ifc = true;
+		epoll_add(d, ifcache_fd(&d->ifc), EV_IFCACHE);
+	}
+	if (stats_init(d) < 0)
+		goto out;
+	if (start_outputs(d, d->cfg) < 0)
+		goto out;
+	if (bind_groups(d) < 0) {
+		stop_outputs(d, d->cfg->n_outputs);
+		goto out;
+	}
+	{
+		uint64_t usec;
+
+		if (sd_watchdog_enabled(0, &usec) > 0)
+			d->watchdog_usec = usec;
+	}
+	log_msg(LOG_INFO, MSGID_STARTED, "started: %u group(s), %u rule(s), "
+		"%u output(s) from %s", d->cfg->n_groups, d->cfg->n_rules,
+		d->cfg->n_outputs, config_path);
+	sd_notify(0, "READY=1\nSTATUS=Running");
+	stats_tick(d, true);
+
+	loop(d);
+
+	sd_notify(0, "STOPPING=1\nSTATUS=Stopping: draining queues");
+	drain_kernel(d);
+	for (unsigned int i = 0; i < d->n_rx; i++)
+		receiver_close(&d->rx[i], on_packet, d);
+	publish_all(d);
+	stop_outputs(d, d->cfg->n_outputs);
+	stats_tick(d, true);
+	stats_log(d, "final counters");
+	log_msg(LOG_INFO, MSGID_STOPPED, "stopped");
+	stats_fini(d);
+	ret = 0;
+out:
+	if (d->have_ifc)
+		ifcache_close(&d->ifc);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->tickfd >= 0)
+		close(d->tickfd);
+	free(d->rxbuf);
+	free(d->scratch);
+	free(d->cfg);
+	free(d);
+	return ret;
+}

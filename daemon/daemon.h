@@ -1,0 +1,59 @@
+/* daemon: the running nflogd -- configuration, receivers, outputs, the
+ * epoll loop, and the counters that prove nothing was lost silently. */
+#ifndef NFLOGD_DAEMON_H
+#define NFLOGD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "ifcache.h"
+#include "output.h"
+#include "receiver.h"
+
+struct formatted;
+
+struct rule_stats {
+	uint64_t received;      /* packets matched to this rule */
+};
+
+struct daemon {
+	const char *config_path;
+	struct config *cfg;             /* current, immutable */
+	struct receiver rx[CONFIG_MAX_GROUPS];
+	unsigned int n_rx;
+	struct output out[CONFIG_MAX_OUTPUTS];
+	struct rule_stats rs[CONFIG_MAX_RULES];
+	struct ifcache ifc;
+	bool have_ifc;
+
+	int epfd, sigfd, tickfd;
+	bool stopping;
+	time_t started;
+	unsigned int ticks;
+	uint64_t watchdog_usec;
+	uint64_t seen_lost[CONFIG_MAX_GROUPS];  /* loss already reported */
+
+	char hostname[64];
+	/* receive buffer shared by all groups, and the formatting scratch
+	 * space of the record path (main thread only) */
+	void *rxbuf;
+	struct formatted *scratch;
+	/* cached local time of the current second, for line prefixes */
+	time_t tcache_sec;
+	char tcache_rfc[40];    /* "2026-11-26T14:08:11" */
+	char tcache_zone[8];    /* "+00:00" */
+	char tcache_sys[20];    /* "Nov 26 14:08:11" */
+};
+
+/* Run the daemon until SIGTERM/SIGINT.  Returns the exit code. */
+int daemon_run(const char *config_path, enum log_target target);
+
+/* Read and validate a configuration file: 0 and *out (malloc'd), or -1
+ * after printing every error to stderr. */
+int daemon_load_config(const char *path, struct config **out,
+		       struct config_errors *errs);
+
+#endif

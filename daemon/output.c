@@ -1,0 +1,191 @@
+/* output: the writer thread of one output. */
+#include "output.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define BATCH_MAX 1024          /* records per sink call (IOV_MAX) */
+
+/* Failures are reported at most once per interval per output, with how
+ * many records failed since the last report: the journal must not be
+ * flooded by a full disk. */
+#define ERROR_REPORT_INTERVAL 10
+
+struct batch {
+	struct iovec rec[BATCH_MAX];
+	uint16_t rule[BATCH_MAX];
+};
+
+static void report(struct output *o, int err, uint64_t failed, time_t *last,
+		   uint64_t *unreported)
+{
+	time_t now = time(NULL);
+
+	*unreported += failed;
+	if (!err || now - *last < ERROR_REPORT_INTERVAL)
+		return;
+	*last = now;
+	log_msg(LOG_ERR, MSGID_OUTPUT_ERROR,
+		"output %s%s%s: %llu record(s) could not be written: %s",
+		o->cfg.name, o->cfg.type == OUTPUT_FILE ? " " : "",
+		o->cfg.type == OUTPUT_FILE ? o->cfg.path : "",
+		(unsigned long long)*unreported, strerror(err));
+	*unreported = 0;
+}
+
+/* Write what is queued now; returns the number of records taken.
+ * give_up: count them failed without trying (a stop while the journal
+ * does not answer must not take a second per batch). */
+static size_t drain_once(struct output *o, struct batch *b, time_t *last,
+			 uint64_t *unreported, bool give_up)
+{
+	const struct queue_rec *r = queue_first(&o->q);
+	struct sink_result res;
+	size_t n = 0;
+
+	while (r && n < BATCH_MAX) {
+		/* iovec has no const variant; the sink only reads */
+		b->rec[n].iov_base = (void *)(uintptr_t)queue_data(r);
+		b->rec[n].iov_len = r->len;
+		b->rule[n] = r->rule;
+		n++;
+		if (n < BATCH_MAX)
+			r = queue_next(&o->q);
+	}
+	if (!n)
+		return 0;
+	memset(&res, 0, sizeof(res));
+	if (give_up) {
+		res.failed = n;
+		res.err = atomic_load(&o->last_err);
+	} else {
+		o->sink->ops->write(o->sink, b->rec, n, &res);
+	}
+	if (res.rotate_err && *last != time(NULL))
+		log_msg(LOG_ERR, MSGID_OUTPUT_ERROR, "output %s: cannot rotate "
+			"%s: %s; still writing to it", o->cfg.name, o->cfg.path,
+			strerror(res.rotate_err));
+	/* The sink writes in order: the first `written` made it. */
+	for (size_t i = 0; i < n; i++) {
+		struct output_rule_stats *s = &o->rs[b->rule[i]];
+
+		if (i < res.written)
+			atomic_fetch_add_explicit(&s->written, 1, memory_order_relaxed);
+		else
+			atomic_fetch_add_explicit(&s->failed, 1, memory_order_relaxed);
+	}
+	if (res.err)
+		atomic_store(&o->last_err, res.err);
+	report(o, res.err, n - res.written, last, unreported);
+	queue_release(&o->q, n);
+	return n;
+}
+
+static void *writer_main(void *arg)
+{
+	struct output *o = arg;
+	static __thread struct batch b;
+	time_t last = 0;
+	uint64_t unreported = 0;
+
+	for (;;) {
+		bool stop;
+
+		pthread_mutex_lock(&o->lock);
+		while (!queue_count(&o->q) && !atomic_load(&o->stop) &&
+		       !atomic_load(&o->reopen))
+			pthread_cond_wait(&o->wake, &o->lock);
+		pthread_mutex_unlock(&o->lock);
+
+		if (atomic_exchange(&o->reopen, false) && o->sink->ops->reopen) {
+			int r = o->sink->ops->reopen(o->sink);
+
+			if (r < 0)
+				log_msg(LOG_ERR, MSGID_OUTPUT_ERROR,
+					"output %s: cannot reopen %s, still writing "
+					"to the old file: %s", o->cfg.name,
+					o->cfg.path, strerror(-r));
+		}
+		stop = atomic_load(&o->stop);
+		for (;;) {
+			int err = atomic_load(&o->last_err);
+			bool give_up = stop && (err == EAGAIN || err == ENOENT ||
+						err == ECONNREFUSED);
+
+			if (!drain_once(o, &b, &last, &unreported, give_up))
+				break;
+		}
+		if (stop && !queue_count(&o->q))
+			break;
+	}
+	if (unreported)
+		report(o, atomic_load(&o->last_err) ? atomic_load(&o->last_err) : EIO,
+		       0, &(time_t){ 0 }, &unreported);
+	return NULL;
+}
+
+int output_start(struct output *o, const struct config_output *cfg,
+		 const char **what)
+{
+	size_t bytes;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	o->cfg = *cfg;
+	/* Room for queue_size records of a typical size; the record count
+	 * is the configured bound, the bytes a second one. */
+	bytes = (size_t)cfg->queue_size * (cfg->type == OUTPUT_JOURNAL ? 1024 : 512);
+	*what = "allocate the queue";
+	r = queue_init(&o->q, bytes, cfg->queue_size);
+	if (r < 0)
+		return r;
+	*what = cfg->type == OUTPUT_FILE ? "open the file" : "connect to the journal";
+	r = cfg->type == OUTPUT_FILE ? sink_file_open(&o->cfg, &o->sink) :
+				       sink_journal_open(&o->cfg, &o->sink);
+	if (r < 0) {
+		queue_fini(&o->q);
+		return r;
+	}
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->wake, NULL);
+	*what = "start the writer thread";
+	r = -pthread_create(&o->thread, NULL, writer_main, o);
+	if (r < 0) {
+		o->sink->ops->close(o->sink);
+		queue_fini(&o->q);
+		return r;
+	}
+	o->running = true;
+	return 0;
+}
+
+void output_kick(struct output *o)
+{
+	pthread_mutex_lock(&o->lock);
+	pthread_cond_signal(&o->wake);
+	pthread_mutex_unlock(&o->lock);
+}
+
+void output_request_reopen(struct output *o)
+{
+	atomic_store(&o->reopen, true);
+	output_kick(o);
+}
+
+void output_stop(struct output *o)
+{
+	if (!o->running)
+		return;
+	atomic_store(&o->stop, true);
+	output_kick(o);
+	pthread_join(o->thread, NULL);
+	o->sink->ops->close(o->sink);
+	queue_fini(&o->q);
+	pthread_mutex_destroy(&o->lock);
+	pthread_cond_destroy(&o->wake);
+	o->running = false;
+}

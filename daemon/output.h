@@ -1,0 +1,54 @@
+/* output: one configured output = a queue + a writer thread + a sink.
+ * The receiver formats records and pushes them into the queue (never
+ * waiting); the writer thread drains the queue into the sink in batches,
+ * and keeps the per-rule counters of what was written or failed. */
+#ifndef NFLOGD_OUTPUT_H
+#define NFLOGD_OUTPUT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "queue.h"
+#include "sink.h"
+
+/* Per rule and output.  queued/dropped are written by the receiver only,
+ * written/failed by the writer only. */
+struct output_rule_stats {
+	uint64_t queued;
+	uint64_t dropped;               /* queue full */
+	_Atomic uint64_t written;
+	_Atomic uint64_t failed;        /* the sink could not take it */
+};
+
+struct output {
+	struct config_output cfg;       /* a copy: reloads swap whole outputs */
+	struct queue q;
+	struct sink *sink;
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	atomic_bool stop;               /* drain, then exit */
+	atomic_bool reopen;             /* SIGUSR1: reopen files */
+	_Atomic int last_err;           /* errno of the latest failure */
+	struct output_rule_stats rs[CONFIG_MAX_RULES];
+};
+
+/* Open the sink and start the writer.  Returns 0 or -errno (the sink
+ * could not be opened: *what says what failed). */
+int output_start(struct output *o, const struct config_output *cfg,
+		 const char **what);
+
+/* Wake the writer after pushing records (once per receive batch). */
+void output_kick(struct output *o);
+
+/* Ask for a reopen (logrotate). */
+void output_request_reopen(struct output *o);
+
+/* Drain the queue into the sink, stop the writer, close the sink. */
+void output_stop(struct output *o);
+
+#endif

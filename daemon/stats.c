@@ -1,0 +1,310 @@
+/* stats: counters out to people and programs.
+ *
+ * The accounting identity, per group:
+ *   kernel logged (sequence numbers) = received + lost in the kernel
+ * and per rule and output:
+ *   received by the rule = written + failed + dropped at the queue + pending
+ * Every term is a counter shown here. */
+#include "stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "daemon.h"
+#include "log.h"
+
+static uint64_t ld(const _Atomic uint64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static uint64_t kernel_logged(const struct receiver *rx)
+{
+	/* Sequence numbers start at 0 when we bind the group. */
+	return rx->seq_valid ? rx->next_seq : 0;
+}
+
+struct totals {
+	uint64_t received, lost, written, failed, dropped;
+};
+
+static void sum(const struct daemon *d, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int g = 0; g < d->n_rx; g++) {
+		t->received += d->rx[g].st.received;
+		t->lost += d->rx[g].st.lost;
+	}
+	for (unsigned int o = 0; o < d->cfg->n_outputs; o++)
+		for (unsigned int r = 0; r < d->cfg->n_rules; r++) {
+			const struct output_rule_stats *s = &d->out[o].rs[r];
+
+			t->written += ld(&s->written);
+			t->failed += ld(&s->failed);
+			t->dropped += s->dropped;
+		}
+}
+
+static void write_json(const struct daemon *d, FILE *f)
+{
+	const struct config *c = d->cfg;
+
+	fprintf(f, "{\"version\":1,\"pid\":%d,\"started\":%lld,\"updated\":%lld,"
+		"\"running\":%s,\"config\":\"%s\",\"groups\":[",
+		(int)getpid(), (long long)d->started, (long long)time(NULL),
+		d->stopping ? "false" : "true", d->config_path);
+	for (unsigned int g = 0; g < d->n_rx; g++) {
+		const struct receiver *rx = &d->rx[g];
+
+		fprintf(f, "%s{\"id\":%u,\"kernel_logged\":%llu,\"received\":%llu,"
+			"\"lost\":%llu,\"overruns\":%llu,\"malformed\":%llu,"
+			"\"truncated\":%llu}", g ? "," : "", rx->group,
+			(unsigned long long)kernel_logged(rx),
+			(unsigned long long)rx->st.received,
+			(unsigned long long)rx->st.lost,
+			(unsigned long long)rx->st.overruns,
+			(unsigned long long)rx->st.malformed,
+			(unsigned long long)rx->st.truncated);
+	}
+	fputs("],\"rules\":[", f);
+	for (unsigned int r = 0; r < c->n_rules; r++) {
+		const struct config_rule *cr = &c->rules[r];
+
+		fprintf(f, "%s{\"name\":\"%s\",\"group\":%u,\"received\":%llu,"
+			"\"outputs\":[", r ? "," : "", cr->name, cr->group,
+			(unsigned long long)d->rs[r].received);
+		for (unsigned int k = 0; k < cr->n_outputs; k++) {
+			unsigned int o = cr->outputs[k];
+			const struct output_rule_stats *s = &d->out[o].rs[r];
+			uint64_t w = ld(&s->written), fl = ld(&s->failed);
+
+			fprintf(f, "%s{\"name\":\"%s\",\"queued\":%llu,\"written\":%llu,"
+				"\"failed\":%llu,\"dropped\":%llu,\"pending\":%llu}",
+				k ? "," : "", c->outputs[o].name,
+				(unsigned long long)s->queued,
+				(unsigned long long)w, (unsigned long long)fl,
+				(unsigned long long)s->dropped,
+				(unsigned long long)(s->queued - w - fl));
+		}
+		fputs("]}", f);
+	}
+	fputs("],\"outputs\":[", f);
+	for (unsigned int o = 0; o < c->n_outputs; o++) {
+		int err = atomic_load(&d->out[o].last_err);
+
+		fprintf(f, "%s{\"name\":\"%s\",\"type\":\"%s\",\"path\":\"%s\","
+			"\"queue\":%zu,\"queue_size\":%u,\"last_error\":\"%s\"}",
+			o ? "," : "", c->outputs[o].name,
+			c->outputs[o].type == OUTPUT_FILE ? "file" : "journal",
+			c->outputs[o].path,
+			queue_count(&d->out[o].q),
+			c->outputs[o].queue_size, err ? strerror(err) : "");
+	}
+	fputs("]}\n", f);
+}
+
+static void write_table(const struct daemon *d, FILE *f)
+{
+	const struct config *c = d->cfg;
+
+	fprintf(f, "nflogd pid %d, config %s, %s\n\n", (int)getpid(),
+		d->config_path, d->stopping ? "stopped" : "running");
+	fprintf(f, "%-8s %14s %14s %14s %10s\n", "GROUP", "KERNEL-LOGGED",
+		"RECEIVED", "LOST-KERNEL", "OVERRUNS");
+	for (unsigned int g = 0; g < d->n_rx; g++) {
+		const struct receiver *rx = &d->rx[g];
+
+		fprintf(f, "%-8u %14llu %14llu %14llu %10llu\n", rx->group,
+			(unsigned long long)kernel_logged(rx),
+			(unsigned long long)rx->st.received,
+			(unsigned long long)rx->st.lost,
+			(unsigned long long)rx->st.overruns);
+	}
+	fprintf(f, "\n%-16s %-12s %12s %12s %12s %12s %10s\n", "RULE", "OUTPUT",
+		"RECEIVED", "WRITTEN", "QUEUE-DROP", "WRITE-FAIL", "PENDING");
+	for (unsigned int r = 0; r < c->n_rules; r++)
+		for (unsigned int k = 0; k < c->rules[r].n_outputs; k++) {
+			unsigned int o = c->rules[r].outputs[k];
+			const struct output_rule_stats *s = &d->out[o].rs[r];
+			uint64_t w = ld(&s->written), fl = ld(&s->failed);
+
+			fprintf(f, "%-16s %-12s %12llu %12llu %12llu %12llu %10llu\n",
+				c->rules[r].name, c->outputs[o].name,
+				(unsigned long long)d->rs[r].received,
+				(unsigned long long)w,
+				(unsigned long long)s->dropped,
+				(unsigned long long)fl,
+				(unsigned long long)(s->queued - w - fl));
+		}
+}
+
+/* Write to NAME.tmp, then rename: readers never see half a file. */
+static void write_atomic(const char *dir, const char *name,
+			 void (*fn)(const struct daemon *, FILE *),
+			 const struct daemon *d)
+{
+	char path[CONFIG_PATH_MAX + 64], tmp[CONFIG_PATH_MAX + 80];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return;
+	fn(d, f);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		unlink(tmp);
+}
+
+static void write_prom(const struct daemon *d, FILE *f)
+{
+	const struct config *c = d->cfg;
+
+	fputs("# HELP nflogd_group_received_total Packets received from the kernel.\n"
+	      "# TYPE nflogd_group_received_total counter\n", f);
+	for (unsigned int g = 0; g < d->n_rx; g++)
+		fprintf(f, "nflogd_group_received_total{group=\"%u\"} %llu\n",
+			d->rx[g].group, (unsigned long long)d->rx[g].st.received);
+	fputs("# HELP nflogd_group_lost_total Packets the kernel logged but could not deliver (socket overrun).\n"
+	      "# TYPE nflogd_group_lost_total counter\n", f);
+	for (unsigned int g = 0; g < d->n_rx; g++)
+		fprintf(f, "nflogd_group_lost_total{group=\"%u\"} %llu\n",
+			d->rx[g].group, (unsigned long long)d->rx[g].st.lost);
+	fputs("# HELP nflogd_written_total Records written per rule and output.\n"
+	      "# TYPE nflogd_written_total counter\n", f);
+	for (unsigned int r = 0; r < c->n_rules; r++)
+		for (unsigned int k = 0; k < c->rules[r].n_outputs; k++) {
+			unsigned int o = c->rules[r].outputs[k];
+
+			fprintf(f, "nflogd_written_total{rule=\"%s\",output=\"%s\"} %llu\n",
+				c->rules[r].name, c->outputs[o].name,
+				(unsigned long long)ld(&d->out[o].rs[r].written));
+		}
+	fputs("# HELP nflogd_dropped_total Records dropped because an output's queue was full.\n"
+	      "# TYPE nflogd_dropped_total counter\n", f);
+	for (unsigned int r = 0; r < c->n_rules; r++)
+		for (unsigned int k = 0; k < c->rules[r].n_outputs; k++) {
+			unsigned int o = c->rules[r].outputs[k];
+
+			fprintf(f, "nflogd_dropped_total{rule=\"%s\",output=\"%s\"} %llu\n",
+				c->rules[r].name, c->outputs[o].name,
+				(unsigned long long)d->out[o].rs[r].dropped);
+		}
+	fputs("# HELP nflogd_failed_total Records an output could not write.\n"
+	      "# TYPE nflogd_failed_total counter\n", f);
+	for (unsigned int r = 0; r < c->n_rules; r++)
+		for (unsigned int k = 0; k < c->rules[r].n_outputs; k++) {
+			unsigned int o = c->rules[r].outputs[k];
+
+			fprintf(f, "nflogd_failed_total{rule=\"%s\",output=\"%s\"} %llu\n",
+				c->rules[r].name, c->outputs[o].name,
+				(unsigned long long)ld(&d->out[o].rs[r].failed));
+		}
+}
+
+static void prom_to(const struct daemon *d)
+{
+	char dir[CONFIG_PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", d->cfg->metrics_path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	write_atomic(dir, slash + 1, write_prom, d);
+}
+
+int stats_init(struct daemon *d)
+{
+	if (mkdir(d->cfg->runtime_dir, 0755) < 0 && errno != EEXIST)
+		log_warning("cannot create %s: %m; `nflogd --status` will not "
+			    "work", d->cfg->runtime_dir);
+	return 0;
+}
+
+void stats_log(struct daemon *d, const char *title)
+{
+	struct totals t;
+
+	sum(d, &t);
+	log_msg(LOG_INFO, MSGID_STATS, "%s: received %llu, written %llu, "
+		"lost in the kernel %llu, dropped at queues %llu, write "
+		"failures %llu", title, (unsigned long long)t.received,
+		(unsigned long long)t.written, (unsigned long long)t.lost,
+		(unsigned long long)t.dropped, (unsigned long long)t.failed);
+}
+
+/* Per-group loss since the last report, with what to do about it. */
+static void report_losses(struct daemon *d)
+{
+	uint64_t *seen_lost = d->seen_lost;
+
+	for (unsigned int g = 0; g < d->n_rx; g++) {
+		uint64_t lost = d->rx[g].st.lost;
+
+		if (lost > seen_lost[g])
+			log_msg(LOG_WARNING, MSGID_LOSS,
+				"group %u: %llu packet(s) lost in the kernel "
+				"(socket receive buffer overrun; %llu in all): "
+				"raise rcvbuf or nlbufsiz for this group",
+				d->rx[g].group,
+				(unsigned long long)(lost - seen_lost[g]),
+				(unsigned long long)lost);
+		seen_lost[g] = lost;
+	}
+}
+
+void stats_tick(struct daemon *d, bool force)
+{
+	struct totals t;
+
+	d->ticks++;
+	sum(d, &t);
+	write_atomic(d->cfg->runtime_dir, "status.json", write_json, d);
+	write_atomic(d->cfg->runtime_dir, "status.txt", write_table, d);
+	if (d->cfg->metrics_path[0])
+		prom_to(d);
+	report_losses(d);
+	sd_notifyf(0, "STATUS=received %llu, written %llu, lost %llu, "
+		   "dropped %llu, failed %llu",
+		   (unsigned long long)t.received, (unsigned long long)t.written,
+		   (unsigned long long)t.lost, (unsigned long long)t.dropped,
+		   (unsigned long long)t.failed);
+	if (d->watchdog_usec)
+		sd_notify(0, "WATCHDOG=1");
+	if (!force && d->cfg->stats_interval &&
+	    d->ticks % d->cfg->stats_interval == 0)
+		stats_log(d, "counters");
+}
+
+void stats_fini(struct daemon *d)
+{
+	(void)d;
+}
+
+int stats_print_status(const char *runtime_dir, bool json)
+{
+	char path[CONFIG_PATH_MAX + 32], buf[8192];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", runtime_dir,
+		 json ? "status.json" : "status.txt");
+	f = fopen(path, "re");
+	if (!f) {
+		fprintf(stderr, "nflogd: cannot read %s: %m (is nflogd running?)\n",
+			path);
+		return 1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	return 0;
+}
