@@ -112,8 +112,10 @@ const struct config_output *config_output(const struct config *c,
 					  const char *name);
 
 /* The rule a logged packet belongs to: the rule of its group whose prefix
- * equals the packet's prefix (len bytes, without the NUL the kernel adds),
- * else the group's rule with the empty prefix, else NULL (unmatched). */
+ * equals the packet's prefix (len bytes, without the NUL the kernel adds);
+ * else the group's rule with the empty prefix (its catch-all); else the
+ * group's first rule, so that the packet is still written.  NULL only for
+ * a group that is not in the configuration. */
 const struct config_rule *config_rule_match(const struct config *c,
 					    uint16_t group, const char *prefix,
 					    size_t len);

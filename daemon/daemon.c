@@ -81,6 +81,11 @@ int daemon_load_config(const char *path, struct config **out,
 	r = config_parse(path, text, len, c, errs);
 	free(text);
 	if (r < 0) {
+		if (errs->n == 0) {
+			snprintf(errs->msg[0], sizeof(errs->msg[0]),
+				 "%s: cannot parse: %s", path, strerror(-r));
+			errs->n = 1;
+		}
 		free(c);
 		return -1;
 	}
@@ -140,28 +145,15 @@ static const struct config_rule *match_rule(const struct daemon *d,
 					    const struct nflog_meta *m,
 					    unsigned int *idx)
 {
-	const struct config *c = d->cfg;
-	int first = -1;
+	/* exact prefix, else the group's empty-prefix rule, else the
+	 * group's first rule: a packet is never left without a rule
+	 * (docs/configuration.md) */
+	const struct config_rule *r = config_rule_match(d->cfg, m->group,
+							 m->prefix, m->prefix_len);
 
-	for (unsigned int i = 0; i < c->n_rules; i++) {
-		const struct config_rule *r = &c->rules[i];
-
-		if (r->group != m->group)
-			continue;
-		if (first < 0)
-			first = (int)i;
-		if (strlen(r->prefix) == m->prefix_len &&
-		    memcmp(r->prefix, m->prefix, m->prefix_len) == 0) {
-			*idx = i;
-			return r;
-		}
-	}
-	/* A prefix no rule claims: the group's first rule takes it, so the
-	 * packet is still written (docs/configuration.md). */
-	if (first < 0)
-		return NULL;
-	*idx = (unsigned int)first;
-	return &c->rules[first];
+	if (r)
+		*idx = (unsigned int)(r - d->cfg->rules);
+	return r;
 }
 
 struct formatted {
