@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install everything nflogd needs to build, run and test on Debian 12.
+# Idempotent; needs root (apt-get).
+set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "install-deps.sh: run as root (it calls apt-get)" >&2
+	exit 1
+fi
+
+pkgs=(
+	# build
+	build-essential cmake pkg-config
+	libnetfilter-log-dev libmnl-dev libsystemd-dev libconfig-dev
+	# tests: unit (Check, json-c as a real JSON parser), fuzzing and
+	# sanitizers (clang, compiler-rt), end-to-end (the real kernel)
+	check libjson-c-dev clang libclang-rt-dev
+	nftables iptables iproute2 iputils-ping netcat-openbsd tcpdump
+	python3 python3-scapy jq logrotate systemd
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

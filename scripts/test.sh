@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install, build and run every test: the README's test command, and what
+# CI runs.  Needs root: it installs packages and the end-to-end tests use
+# network namespaces and the real kernel.
+#
+#   NFLOGD_FUZZ_SECONDS  seconds per fuzz target (default 60; 0 skips fuzzing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+jobs=$(nproc)
+
+echo "== build (warnings are errors) and test"
+cmake -S . -B build -DNFLOGD_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure
+
+echo "== the same tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNFLOGD_SANITIZE=ON \
+	-DNFLOGD_WERROR=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan --output-on-failure
+
+fuzz_seconds=${NFLOGD_FUZZ_SECONDS:-60}
+if [[ $fuzz_seconds != 0 ]]; then
+	echo "== fuzzing, ${fuzz_seconds}s per target"
+	scripts/fuzz.sh "$fuzz_seconds"
+fi
+echo "== all tests passed"
