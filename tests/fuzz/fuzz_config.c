@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "fuzz_common.h"
+#include "../unit/config_lines.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -62,18 +63,6 @@ static void check_errors(const struct config_errors *e)
 	}
 }
 
-static void zero_lines(struct config *c)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->n_groups; i++)
-		c->groups[i].line = 0;
-	for (i = 0; i < c->n_outputs; i++)
-		c->outputs[i].line = 0;
-	for (i = 0; i < c->n_rules; i++)
-		c->rules[i].line = 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct config c, again;
@@ -103,8 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p2 = print(&again, &n2);
 	FUZZ_CHECK(n1 == n2 && memcmp(p1, p2, n1) == 0,
 		   "print is not stable:\n%s\n---- then ----\n%s", p1, p2);
-	zero_lines(&c);
-	zero_lines(&again);
+	tu_config_zero_lines(&c);
+	tu_config_zero_lines(&again);
 	FUZZ_CHECK(memcmp(&c, &again, sizeof(c)) == 0,
 		   "the print parses into another config:\n%s", p1);
 	free(p1);

@@ -16,6 +16,7 @@
  * picks another) and checks config_parse()'s contract on each variant.
  */
 #include "config.h"
+#include "config_lines.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -70,18 +71,6 @@ static char *join_errors(const struct config_errors *e)
 	return buf;
 }
 
-static void zero_lines(struct config *c)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->n_groups; i++)
-		c->groups[i].line = 0;
-	for (i = 0; i < c->n_outputs; i++)
-		c->outputs[i].line = 0;
-	for (i = 0; i < c->n_rules; i++)
-		c->rules[i].line = 0;
-}
-
 /* print -> parse -> print: the same text, the same config. */
 static void check_round_trip(const char *name, const struct config *c)
 {
@@ -98,8 +87,8 @@ static void check_round_trip(const char *name, const struct config *c)
 	p2 = print_config(&again, NULL);
 	ck_assert_msg(strcmp(p1, p2) == 0, "%s: print is not stable:\n%s\n"
 		      "---- then ----\n%s", name, p1, p2);
-	zero_lines(&a);
-	zero_lines(&again);
+	tu_config_zero_lines(&a);
+	tu_config_zero_lines(&again);
 	ck_assert_msg(memcmp(&a, &again, sizeof(a)) == 0,
 		      "%s: the print parses into another config", name);
 	free(p1);
@@ -435,11 +424,11 @@ START_TEST(test_text_variants)
 
 	ck_assert_int_eq(parse_str("rules = ( { name = \"a\"; group = 1; } );",
 				   &c1, &e), 0);
-	zero_lines(&c1);
+	tu_config_zero_lines(&c1);
 	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
 		ck_assert_msg(parse_str(variants[i], &c2, &e) == 0,
 			      "variant %zu: %s", i, e.msg[0]);
-		zero_lines(&c2);
+		tu_config_zero_lines(&c2);
 		ck_assert_mem_eq(&c1, &c2, sizeof(c1));
 	}
 }
@@ -601,33 +590,36 @@ static char *many(bool own_group, int n)
 
 START_TEST(test_limits)
 {
+	static const struct {
+		bool own_group;         /* each rule in a group of its own */
+		int max;
+		const char *msg;        /* the one error with max + 1 rules */
+	} t[] = {
+		/* 64 rules in one group */
+		{ false, CONFIG_MAX_RULES,
+		  "t.conf:66: too many rules; allowed: at most 64" },
+		/* 32 implicit groups, then one more */
+		{ true, CONFIG_MAX_GROUPS,
+		  "t.conf:34: rule 'r32' adds group 32, one too many; "
+		  "allowed: at most 32 groups" },
+	};
 	static struct config c;
 	static struct config_errors e;
-	char *t;
+	size_t i;
 
-	/* 64 rules in one group */
-	t = many(false, CONFIG_MAX_RULES);
-	ck_assert_int_eq(parse_str(t, &c, &e), 0);
-	ck_assert_uint_eq(c.n_rules, CONFIG_MAX_RULES);
-	free(t);
-	t = many(false, CONFIG_MAX_RULES + 1);
-	ck_assert_int_eq(parse_str(t, &c, &e), -EINVAL);
-	ck_assert_uint_eq(e.n, 1);
-	ck_assert_str_eq(e.msg[0], "t.conf:66: too many rules; allowed: at "
-			 "most 64");
-	free(t);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *text = many(t[i].own_group, t[i].max);
 
-	/* 32 implicit groups, then one more */
-	t = many(true, CONFIG_MAX_GROUPS);
-	ck_assert_int_eq(parse_str(t, &c, &e), 0);
-	ck_assert_uint_eq(c.n_groups, CONFIG_MAX_GROUPS);
-	free(t);
-	t = many(true, CONFIG_MAX_GROUPS + 1);
-	ck_assert_int_eq(parse_str(t, &c, &e), -EINVAL);
-	ck_assert_uint_eq(e.n, 1);
-	ck_assert_str_eq(e.msg[0], "t.conf:34: rule 'r32' adds group 32, one "
-			 "too many; allowed: at most 32 groups");
-	free(t);
+		ck_assert_int_eq(parse_str(text, &c, &e), 0);
+		ck_assert_uint_eq(t[i].own_group ? c.n_groups : c.n_rules,
+				  t[i].max);
+		free(text);
+		text = many(t[i].own_group, t[i].max + 1);
+		ck_assert_int_eq(parse_str(text, &c, &e), -EINVAL);
+		ck_assert_uint_eq(e.n, 1);
+		ck_assert_str_eq(e.msg[0], t[i].msg);
+		free(text);
+	}
 }
 END_TEST
 
@@ -653,17 +645,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- random */
 
-static uint64_t rng_state;
-
-static uint32_t rnd(void)
-{
-	/* xorshift64*: reproducible everywhere, unlike rand() */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * UINT64_C(2685821657736338717)) >> 32);
-}
-
 /* Bytes that make libconfig and the checks take other paths than a
  * uniformly random byte would. */
 static char interesting(void)
@@ -671,19 +652,19 @@ static char interesting(void)
 	static const char set[] = "0123456789-+.xXLeE\"\\{}()[];,=:#/*@ \n\t"
 				  "abcdefghijklmnopqrstuvwxyz_";
 
-	if (rnd() % 4 == 0)
-		return (char)(rnd() & 0xff);
-	return set[rnd() % (sizeof(set) - 1)];
+	if (tu_rnd() % 4 == 0)
+		return (char)(tu_rnd() & 0xff);
+	return set[tu_rnd() % (sizeof(set) - 1)];
 }
 
 static size_t mutate(char *t, size_t len, size_t cap)
 {
-	unsigned int n = 1 + rnd() % 4, k;
+	unsigned int n = 1 + tu_rnd() % 4, k;
 
 	for (k = 0; k < n && len; k++) {
-		size_t at = rnd() % len;
+		size_t at = tu_rnd() % len;
 
-		switch (rnd() % 4) {
+		switch (tu_rnd() % 4) {
 		case 0:
 		case 1:         /* replace */
 			t[at] = interesting();
@@ -739,7 +720,7 @@ START_TEST(test_random_mutations)
 	ck_assert_ptr_nonnull(orig);
 	cap = len + 64;
 	t = malloc(cap);
-	rng_state = seed ? seed : 1;
+	tu_rng = seed ? seed : 1;
 	for (iter = 0; iter < 5000; iter++) {
 		int r;
 
@@ -805,11 +786,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(config_suite());
 }

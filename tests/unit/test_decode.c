@@ -6,7 +6,7 @@
  * expected values.  Only the fields a row lists are checked, so a row says
  * exactly what it is about.
  *
- * Hex conveniences (the rest is literal):
+ * Hex conveniences of tu_mkpkt() (the rest is literal):
  *   "LLLL" is the IPv4 total length, filled in as the bytes from its IPv4
  *          header to the end of the packet;
  *   "PPPP" is the IPv6 payload length, filled in likewise.
@@ -29,47 +29,6 @@
 #include <linux/netfilter.h>
 
 #define MAXPKT 2048
-
-/* ---- building packets ------------------------------------------------ */
-
-/* Unhex with the LLLL / PPPP length markers resolved. */
-static size_t mkpkt(const char *hex, uint8_t *out, size_t size)
-{
-	char tmp[2 * MAXPKT * 2];
-	size_t marks[8], kinds[8], nm = 0, digits = 0, n;
-
-	ck_assert_uint_lt(strlen(hex), sizeof(tmp));
-	strcpy(tmp, hex);
-	for (char *p = tmp; *p; p++) {
-		if (p[0] == 'L' || p[0] == 'P') {
-			ck_assert_msg(strncmp(p, "LLLL", 4) == 0 ||
-				      strncmp(p, "PPPP", 4) == 0, "bad marker");
-			ck_assert_uint_lt(nm, 8);
-			ck_assert_msg(digits % 2 == 0, "marker not byte-aligned");
-			kinds[nm] = (size_t)p[0];
-			marks[nm++] = digits / 2;
-			memcpy(p, "0000", 4);
-			p += 3;
-			digits += 4;
-		} else if ((p[0] >= '0' && p[0] <= '9') ||
-			   (p[0] >= 'a' && p[0] <= 'f') ||
-			   (p[0] >= 'A' && p[0] <= 'F')) {
-			digits++;
-		}
-	}
-	n = tu_unhex(tmp, out, size);
-	for (size_t i = 0; i < nm; i++) {
-		size_t at = marks[i], v;
-
-		if (kinds[i] == 'L')
-			v = n - (at - 2);       /* from the IPv4 header */
-		else
-			v = n - (at - 4) - 40;  /* after the IPv6 header */
-		out[at] = (uint8_t)(v >> 8);
-		out[at + 1] = (uint8_t)v;
-	}
-	return n;
-}
 
 /* ---- field list -------------------------------------------------------- */
 
@@ -531,15 +490,13 @@ static void run_case(const struct dcase *c)
 	uint8_t *exact;
 
 	ck_assert_ptr_nonnull(pkt);
-	n = mkpkt(c->hex, pkt, MAXPKT);
+	n = tu_mkpkt(c->hex, pkt, MAXPKT);
 	if (c->cut) {
 		ck_assert_uint_le(c->cut, n);
 		n = c->cut;
 	}
 	/* An exact-size copy, so a read past the end trips ASan. */
-	exact = malloc(n ? n : 1);
-	ck_assert_ptr_nonnull(exact);
-	memcpy(exact, pkt, n);
+	exact = tu_exact_copy(pkt, n);
 	free(pkt);
 
 	memset(&m, 0, sizeof(m));
@@ -691,15 +648,6 @@ static void check_opts(const char *name, const struct opt_case *c,
 	}
 }
 
-static uint8_t *exact_copy(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-
-	ck_assert_ptr_nonnull(q);
-	memcpy(q, p, n);
-	return q;
-}
-
 START_TEST(test_ipopt_table)
 {
 	const struct opt_case *c = &ipopt_cases[_i];
@@ -718,7 +666,7 @@ START_TEST(test_ipopt_table)
 	tu_unhex("3039003500080000", pkt + 20 + olen, 8);
 	if (c->cut)
 		n = 20 + c->cut;
-	x = exact_copy(pkt, n);
+	x = tu_exact_copy(pkt, n);
 	m.payload = x;
 	m.payload_len = n;
 	decode_packet(&m, &rec);
@@ -750,7 +698,7 @@ START_TEST(test_tcpopt_table)
 	pkt[5] = (uint8_t)(n - 40);
 	tu_unhex("3039 0050 00000001 00000000 0002 ffff 0000 0000", pkt + 40, 20);
 	pkt[52] = (uint8_t)((5 + olen / 4) << 4);
-	x = exact_copy(pkt, n);
+	x = tu_exact_copy(pkt, n);
 	m.payload = x;
 	m.payload_len = n;
 	decode_packet(&m, &rec);
@@ -817,7 +765,7 @@ END_TEST
 
 static void decode_buf(const uint8_t *src, size_t len, int how)
 {
-	uint8_t *x = exact_copy(src, len);
+	uint8_t *x = tu_exact_copy(src, len);
 	struct nflog_meta m = { .present = NFLOG_HAVE_PAYLOAD };
 	struct record rec;
 
@@ -857,68 +805,24 @@ START_TEST(test_random_buffers)
 
 	srand(1);
 	for (int n = 0; n < 20000; n++) {
-		size_t len = (size_t)(rand() % 201);
-
-		for (size_t i = 0; i < len; i++)
-			buf[i] = (uint8_t)rand();
 		/* Half of them look like IP at first glance. */
-		if (len && (n & 1))
-			buf[0] = (uint8_t)((rand() & 1 ? 0x40 : 0x60) |
-					   (buf[0] & 0x0f));
+		size_t len = tu_random_bytes(buf, n & 1);
+
 		decode_buf(buf, len, rand() % 5);
 	}
 }
 END_TEST
 
-/* Valid packets to mutate: headers the decoder walks deep into. */
-static const char *const seeds[] = {
-	/* TCP/IPv6 through the whole extension chain, with options */
-	IP6("00") "2b00 0104 00000000"
-	"3c02 0401 00000000 20010db8000000000000000000000009"
-	"2c00 0104 00000000" "3300 0001 12345678"
-	"0604 0000 00000100 00000001 000000000000000000000000"
-	"3039 0050 00000001 00000000 a002 7210 0000 0000"
-	"020405b4 0402080a 00000001 00000000 01030307",
-	/* TCP/IPv4 with IP and TCP options */
-	"4f00 LLLL 0001 4000 4006 0000 c0a80001 c0a80002"
-	"01070b04 00000000 00000000 44080501 00000000 830704c0 a8000189"
-	"07040a00 00019404 00000000"
-	"3039 0050 00000001 00000000 f002 7210 0000 0000"
-	"020405b4 0402080a 00000001 00000000 01030307 1312"
-	"00112233445566778899aabbccddeeff 0000",
-	/* ICMP error quoting IPv4 with options and TCP */
-	IP4("c0", "0001", "0000", "40", "01") "0304 0000 0000 05c8"
-	"4600 05dc 0777 4000 3f06 0000 c0a80002 0a000009 94040000"
-	"3039 0050 00000001 00000000 6002 7210 0000 0000 020405b4",
-	/* ICMPv6 error quoting IPv6 with a fragment header */
-	IP6("3a") "0200 0000 00000500"
-	"60000000 05b0 2c 3f" DST6 SRC6 "1100 0001 12345678 1f90 0035 05b0 0000",
-};
-
+/* Mutations of valid packets (tu_seeds). */
 START_TEST(test_mutations)
 {
 	uint8_t pkt[MAXPKT], mut[MAXPKT];
-	size_t n = mkpkt(seeds[_i], pkt, sizeof(pkt));
+	size_t n = tu_mkpkt(tu_seeds[_i], pkt, sizeof(pkt));
 
 	srand(1);
 	for (int k = 0; k < 20000; k++) {
-		size_t len = n;
-		int flips = 1 + rand() % 4;
+		size_t len = tu_mutate(mut, pkt, n);
 
-		memcpy(mut, pkt, n);
-		for (int j = 0; j < flips; j++) {
-			size_t at = (size_t)rand() % n;
-
-			/* Mostly the headers, where the lengths are. */
-			if (rand() % 4)
-				at %= 80 < n ? 80 : n;
-			if (rand() % 3)
-				mut[at] = (uint8_t)rand();
-			else
-				mut[at] ^= (uint8_t)(1u << (rand() % 8));
-		}
-		if (rand() % 3 == 0)
-			len = (size_t)rand() % (n + 1);
 		decode_buf(mut, len, (mut[0] >> 4) == 6 ? 1 : 0);
 	}
 }
@@ -939,18 +843,12 @@ static Suite *decode_suite(void)
 	tc = tcase_create("robustness");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_random_buffers);
-	tcase_add_loop_test(tc, test_mutations, 0, NELEM(seeds));
+	tcase_add_loop_test(tc, test_mutations, 0, tu_nseeds);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(decode_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return tu_run(decode_suite());
 }

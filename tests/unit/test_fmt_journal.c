@@ -13,7 +13,6 @@
 #include "nflog_msg.h"
 #include "testutil.h"
 
-#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -23,106 +22,8 @@
 #include <string.h>
 
 #include <linux/netfilter.h>
-#include <linux/netfilter/nfnetlink_log.h>
 
-
-/* ck_assert records every passing check in Check's message file, which
- * costs a write(2) each: the helpers and loops that check every byte use
- * this instead. */
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-			ck_abort_msg(__VA_ARGS__); \
-	} while (0)
 #define MAXWANT 40
-
-/* --- building messages (as in test_fmt_json.c) -------------------------- */
-
-struct msg_spec {
-	uint8_t family;
-	uint16_t group;
-	uint16_t hwproto;
-	uint8_t hook;
-	const char *pkt;        /* hex; NULL: no payload attribute */
-	size_t snap;            /* keep only this many bytes (0: all) */
-	const char *prefix;     /* NULL: no prefix attribute */
-	uint32_t indev, outdev, physindev, physoutdev;  /* 0: absent */
-	bool has_uid;
-	uint32_t uid, gid;
-	uint32_t mark;          /* 0: absent, as the kernel does */
-	bool has_seq;
-	uint32_t seq, seq_global;
-	const char *hwaddr;     /* hex */
-	const char *hwheader;   /* hex; also sets NFULA_HWTYPE = hwtype */
-	uint16_t hwtype;
-};
-
-struct built {
-	uint8_t msg[65536] __attribute__((aligned(8)));
-	uint8_t pkt[4096];
-	struct nflog_meta meta;
-	struct record rec;
-};
-
-static void put_be32(struct nlmsghdr *nlh, uint16_t type, uint32_t v)
-{
-	mnl_attr_put_u32(nlh, type, htonl(v));
-}
-
-static void build(const struct msg_spec *s, struct built *b)
-{
-	struct nlmsghdr *nlh = tu_nflog_begin(b->msg, s->family, s->group);
-	uint8_t tmp[256];
-	size_t n;
-
-	if (s->pkt) {
-		struct nfulnl_msg_packet_hdr ph = {
-			.hw_protocol = htons(s->hwproto), .hook = s->hook,
-		};
-
-		n = tu_unhex(s->pkt, b->pkt, sizeof(b->pkt));
-		if (s->snap && s->snap < n)
-			n = s->snap;
-		mnl_attr_put(nlh, NFULA_PACKET_HDR, sizeof(ph), &ph);
-		mnl_attr_put(nlh, NFULA_PAYLOAD, n, b->pkt);
-	}
-	if (s->prefix)
-		mnl_attr_put_strz(nlh, NFULA_PREFIX, s->prefix);
-	if (s->indev)
-		put_be32(nlh, NFULA_IFINDEX_INDEV, s->indev);
-	if (s->outdev)
-		put_be32(nlh, NFULA_IFINDEX_OUTDEV, s->outdev);
-	if (s->physindev)
-		put_be32(nlh, NFULA_IFINDEX_PHYSINDEV, s->physindev);
-	if (s->physoutdev)
-		put_be32(nlh, NFULA_IFINDEX_PHYSOUTDEV, s->physoutdev);
-	if (s->has_uid) {
-		put_be32(nlh, NFULA_UID, s->uid);
-		put_be32(nlh, NFULA_GID, s->gid);
-	}
-	if (s->mark)
-		put_be32(nlh, NFULA_MARK, s->mark);
-	if (s->has_seq) {
-		put_be32(nlh, NFULA_SEQ, s->seq);
-		put_be32(nlh, NFULA_SEQ_GLOBAL, s->seq_global);
-	}
-	if (s->hwaddr) {
-		struct nfulnl_msg_packet_hw hw;
-
-		memset(&hw, 0, sizeof(hw));
-		n = tu_unhex(s->hwaddr, hw.hw_addr, sizeof(hw.hw_addr));
-		hw.hw_addrlen = htons((uint16_t)n);
-		mnl_attr_put(nlh, NFULA_HWADDR, sizeof(hw), &hw);
-	}
-	if (s->hwheader) {
-		n = tu_unhex(s->hwheader, tmp, sizeof(tmp));
-		mnl_attr_put_u16(nlh, NFULA_HWTYPE, htons(s->hwtype));
-		mnl_attr_put_u16(nlh, NFULA_HWLEN, htons((uint16_t)n));
-		mnl_attr_put(nlh, NFULA_HWHEADER, n, tmp);
-	}
-	ck_assert_int_eq(nflog_msg_parse(nlh, &b->meta), 0);
-	decode_packet(&b->meta, &b->rec);
-}
 
 /* --- checking fields ----------------------------------------------------- */
 
@@ -246,7 +147,7 @@ static void check_wants(const struct journal_fields *jf, const struct want *w,
 
 struct journal_case {
 	const char *name;
-	struct msg_spec msg;
+	struct tu_msg_spec msg;
 	struct log_ifnames ifn;
 	struct journal_ctx ctx; /* .ifn is set to &ifn */
 	struct want want[MAXWANT];
@@ -255,14 +156,9 @@ struct journal_case {
 #define V4 .family = NFPROTO_IPV4, .hwproto = 0x0800
 #define V6 .family = NFPROTO_IPV6, .hwproto = 0x86dd
 
-#define SYN_10_1_TO_10_2 \
-	"4500 003c 1c46 4000 4006 0000 0a000001 0a000002" \
-	"d431 0016 12345678 00000000 a002 faf0 1234 0000" \
-	"020405b4 0402 080a 0000007b 00000000 01 030307"
-
 static const struct journal_case cases[] = {
 	{ "ipv4 tcp syn, full metadata",
-	  { V4, .group = 5, .hook = 1, .pkt = SYN_10_1_TO_10_2,
+	  { V4, .group = 5, .hook = 1, .pkt = TU_SYN_10_1_TO_10_2,
 	    .prefix = "DROP in: ", .indev = 2, .mark = 0x10,
 	    .has_seq = true, .seq = 7, .seq_global = 70,
 	    .hwaddr = "525400123456",
@@ -512,7 +408,7 @@ static const struct journal_case cases[] = {
 	    { NULL, NULL } } },
 
 	{ "prefix with newline and trailing spaces",
-	  { V4, .pkt = SYN_10_1_TO_10_2, .prefix = "two\nlines  " },
+	  { V4, .pkt = TU_SYN_10_1_TO_10_2, .prefix = "two\nlines  " },
 	  { 0 }, { 0 },
 	  { { "NFLOG_PREFIX", "two\nlines  " },
 	    { NULL, NULL } } },
@@ -525,11 +421,11 @@ static struct journal_fields jf;
 START_TEST(test_table)
 {
 	const struct journal_case *c = &cases[_i];
-	static struct built b;
+	static struct tu_built b;
 	struct journal_ctx ctx = c->ctx;
 	int r;
 
-	build(&c->msg, &b);
+	tu_build(&c->msg, &b);
 	ctx.ifn = &c->ifn;
 	memset(&jf, 0xa5, sizeof(jf));
 	r = fmt_journal(&b.rec, &ctx, &jf);
@@ -541,8 +437,8 @@ END_TEST
 
 START_TEST(test_ct)
 {
-	static struct built b;
-	const struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2 };
+	static struct tu_built b;
+	const struct tu_msg_spec s = { V4, .pkt = TU_SYN_10_1_TO_10_2 };
 	struct nflog_meta m;
 	static const struct want want[] = {
 		{ "CT_STATE", "new" },
@@ -562,23 +458,9 @@ START_TEST(test_ct)
 		{ NULL, NULL } };
 	int r;
 
-	build(&s, &b);
+	tu_build(&s, &b);
 	m = b.meta;
-	m.present |= NFLOG_HAVE_CT | NFLOG_HAVE_CT_INFO;
-	m.ct_info = NFLOG_CT_NEW;
-	m.ct.present = NFLOG_CT_HAVE_ID | NFLOG_CT_HAVE_STATUS |
-		       NFLOG_CT_HAVE_MARK | NFLOG_CT_HAVE_ORIG |
-		       NFLOG_CT_HAVE_ORIG_PORTS | NFLOG_CT_HAVE_ZONE;
-	m.ct.id = 42;
-	m.ct.status = 8;
-	m.ct.mark = 255;
-	m.ct.zone = 3;
-	m.ct.orig_family = AF_INET6;
-	m.ct.orig_proto = 6;
-	inet_pton(AF_INET6, "2001:db8::1", m.ct.orig_src);
-	inet_pton(AF_INET6, "::ffff:10.0.0.2", m.ct.orig_dst);
-	m.ct.orig_sport = 54321;
-	m.ct.orig_dport = 22;
+	tu_meta_add_ct(&m);
 	b.rec.meta = &m;
 	r = fmt_journal(&b.rec, NULL, &jf);
 	ck_assert_int_eq(r, (int)jf.n);
@@ -597,9 +479,10 @@ END_TEST
  * unchanged (the iovec has the length); MESSAGE is fmt_log's, escaped. */
 START_TEST(test_all_bytes)
 {
-	static struct built b;
+	static struct tu_built b;
 	char pfx[256];
-	struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2, .prefix = pfx };
+	struct tu_msg_spec s = { V4, .pkt = TU_SYN_10_1_TO_10_2,
+				 .prefix = pfx };
 	const char *v;
 	size_t vl;
 	int r;
@@ -607,7 +490,7 @@ START_TEST(test_all_bytes)
 	for (int i = 1; i < 256; i++)
 		pfx[i - 1] = (char)i;
 	pfx[255] = 0;
-	build(&s, &b);
+	tu_build(&s, &b);
 	r = fmt_journal(&b.rec, NULL, &jf);
 	ck_assert_int_eq(r, (int)jf.n);
 	check_shape(&b.rec, NULL, &jf, true);
@@ -625,9 +508,10 @@ END_TEST
  * line at the kernel's length), NFLOG_PREFIX left out, -ENOSPC. */
 START_TEST(test_enospc)
 {
-	static struct built b;
+	static struct tu_built b;
 	static char pfx[7000];
-	const struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2, .indev = 2 };
+	const struct tu_msg_spec s = { V4, .pkt = TU_SYN_10_1_TO_10_2,
+				       .indev = 2 };
 	struct log_ifnames ifn = { .in = "eth0" };
 	struct journal_ctx ctx = { .ifn = &ifn };
 	static const struct want want[] = {
@@ -641,7 +525,7 @@ START_TEST(test_enospc)
 	int r;
 
 	memset(pfx, 'A', sizeof(pfx));
-	build(&s, &b);
+	tu_build(&s, &b);
 	m = b.meta;
 	m.present |= NFLOG_HAVE_PREFIX;
 	m.prefix = pfx;
@@ -666,20 +550,8 @@ END_TEST
  * arena whole: every field, MESSAGE uncut, with all LOG flags. */
 START_TEST(test_worst_case)
 {
-	static struct built b;
-	static const char opts20[] =
-		"9902 9902 9902 9902 9902 9902 9902 9902 9902 9902"
-		"9902 9902 9902 9902 9902 9902 9902 9902 9902 9902";
-	char pkt[1024], pfx[128], name[16], rule[65];
-	struct msg_spec s = { V4, .pkt = pkt, .prefix = pfx, .indev = 1,
-			      .outdev = 2, .physindev = 3, .physoutdev = 4,
-			      .has_uid = true, .uid = 4294967295u,
-			      .gid = 4294967295u, .mark = 4294967295u,
-			      .has_seq = true, .seq = 4294967295u,
-			      .seq_global = 4294967295u,
-			      .hwaddr = "ffffffffffffffff",
-			      .hwheader = "ffffffffffff ffffffffffff 0800",
-			      .hwtype = 1 };
+	static struct tu_built b;
+	char pfx[128], name[16], rule[65];
 	struct log_ifnames ifn = { name, name, name, name };
 	struct journal_ctx ctx = { .ifn = &ifn, .rule = rule,
 				   .identifier = rule,
@@ -687,29 +559,14 @@ START_TEST(test_worst_case)
 	struct nflog_meta m;
 	int r;
 
-	snprintf(pkt, sizeof(pkt),
-		 "4fff 00bc ffff e000 ff01 ffff ffffffff ffffffff %s"
-		 "0303 ffff 00000000"
-		 "4fff 0078 ffff e000 ff06 ffff ffffffff ffffffff %s"
-		 "ffff ffff ffffffff ffffffff f1ff ffff ffff ffff %s",
-		 opts20, opts20, "c802 c802 c802 c802 c802 c802 c802 c802 c802"
-		 " c802 c802 c802 c802 c802 c802 c802 c802 c802 c802 c802");
 	memset(pfx, 0xff, sizeof(pfx) - 1);
 	pfx[sizeof(pfx) - 1] = 0;
 	memset(name, 0xff, sizeof(name) - 1);
 	name[sizeof(name) - 1] = 0;
 	memset(rule, 'R', sizeof(rule) - 1);
 	rule[sizeof(rule) - 1] = 0;
-	build(&s, &b);
-	m = b.meta;
-	m.present |= NFLOG_HAVE_CT | NFLOG_HAVE_CT_INFO;
-	m.ct.present = 0xff;
-	m.ct.orig_family = AF_INET6;
+	tu_build_worst_case(&b, &m, pfx, false);
 	m.ct.orig_proto = 6;
-	memset(m.ct.orig_src, 0xff, 16);
-	memset(m.ct.orig_dst, 0xff, 16);
-	m.ct.id = m.ct.status = m.ct.mark = 4294967295u;
-	b.rec.meta = &m;
 	ck_assert(b.rec.has_inner);
 	r = fmt_journal(&b.rec, &ctx, &jf);
 	ck_assert_int_eq(r, (int)jf.n);
@@ -720,83 +577,28 @@ END_TEST
 
 /* --- random records ------------------------------------------------------ */
 
-static uint64_t rng;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 2685821657736338717ull) >> 32);
-}
-
-static size_t random_packet(uint8_t *p, size_t max)
-{
-	static const uint8_t protos[] = {
-		1, 6, 17, 58, 50, 51, 47, 132, 136, 0, 43, 44, 60, 59, 2,
-	};
-	size_t n = rnd() % max;
-
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rnd();
-	if (n > 0 && rnd() % 8)
-		p[0] = (uint8_t)(rnd() % 2 ? 0x40 | (5 + rnd() % 11) : 0x60);
-	if (n > 9 && rnd() % 4)
-		p[9] = protos[rnd() % sizeof(protos)];
-	if (n > 6 && rnd() % 4)
-		p[6] = protos[rnd() % sizeof(protos)];
-	if (n > 22 && p[0] >> 4 == 4 && rnd() % 2) {
-		p[6] &= 0xe0;
-		p[7] = 0;
-	}
-	return n;
-}
-
 START_TEST(test_random)
 {
-	static uint8_t pkt[600], pfx[300], hdr[40];
-	static struct nflog_meta m;
-	static struct record rec;
+	static struct tu_random_rec rr;
 	uint64_t seed = 0x2545f4914f6cdd1dull + (uint64_t)_i;
 
-	rng = seed;
+	tu_rng = seed;
 	for (int iter = 0; iter < 4000; iter++) {
-		struct log_ifnames ifn = { .in = (const char *)pfx + 1,
+		struct log_ifnames ifn = { .in = (const char *)rr.pfx + 1,
 					   .out = "o\xff\"\n" };
-		struct journal_ctx ctx = { .ifn = &ifn, .rule = "r",
-					   .log_flags = rnd() & LOG_F_ALL,
-					   .priority = (int)(rnd() % 10) - 1 };
-		size_t pl = rnd() % sizeof(pfx);
+		struct journal_ctx ctx = {
+			.ifn = &ifn, .rule = "r",
+			.log_flags = tu_rnd() & LOG_F_ALL,
+			.priority = (int)(tu_rnd() % 10) - 1,
+		};
 		int r;
 
-		memset(&m, 0, sizeof(m));
-		m.family = rnd() % 2 ? NFPROTO_IPV4 : rnd() % 2 ? NFPROTO_IPV6 :
-			   (uint8_t)rnd();
-		m.present = rnd();
-		m.hw_protocol = rnd() % 2 ? 0x0800 : (uint16_t)rnd();
-		m.hook = (uint8_t)(rnd() % 8);
-		for (size_t i = 0; i < pl; i++)
-			pfx[i] = (uint8_t)rnd();
-		pfx[pl] = 0;
-		pfx[sizeof(pfx) - 1] = 0;
-		m.prefix = (const char *)pfx;
-		m.prefix_len = pl;
-		m.hwaddr_len = (uint16_t)(rnd() % 12);
-		m.hwheader = hdr;
-		m.hwheader_len = rnd() % sizeof(hdr);
-		m.hwtype = rnd() % 2 ? 1 : (uint16_t)rnd();
-		m.ct_info = rnd() % 7;
-		m.ct.present = rnd();
-		m.ct.orig_family = rnd() % 2 ? AF_INET : AF_INET6;
-		m.payload = pkt;
-		m.payload_len = random_packet(pkt, sizeof(pkt));
-		decode_packet(&m, &rec);
-
-		r = fmt_journal(&rec, &ctx, &jf);
+		tu_random_record(&rr, false);
+		r = fmt_journal(&rr.rec, &ctx, &jf);
 		REQUIRE(r > 0, "seed %llx iter %d: %d",
-			      (unsigned long long)seed, iter, r);
+			   (unsigned long long)seed, iter, r);
 		REQUIRE(r == (int)jf.n, "%d, %zu fields", r, jf.n);
-		check_shape(&rec, &ctx, &jf, true);
+		check_shape(&rr.rec, &ctx, &jf, true);
 	}
 }
 END_TEST
@@ -819,11 +621,5 @@ static Suite *journal_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(journal_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(journal_suite());
 }

@@ -14,7 +14,6 @@
 #include "nflog_msg.h"
 #include "testutil.h"
 
-#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -25,117 +24,8 @@
 
 #include <json-c/json.h>
 #include <linux/netfilter.h>
-#include <linux/netfilter/nfnetlink_log.h>
 
-
-/* ck_assert records every passing check in Check's message file, which
- * costs a write(2) each: the helpers and loops that check every byte use
- * this instead. */
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-			ck_abort_msg(__VA_ARGS__); \
-	} while (0)
 #define MAXWANT 48
-
-/* --- building messages -------------------------------------------------- */
-
-struct msg_spec {
-	uint8_t family;
-	uint16_t group;
-	uint16_t hwproto;
-	uint8_t hook;
-	const char *pkt;        /* hex; NULL: no payload attribute */
-	size_t snap;            /* keep only this many bytes (0: all) */
-	const char *prefix;     /* NULL: no prefix attribute */
-	uint32_t indev, outdev, physindev, physoutdev;  /* 0: absent */
-	bool has_uid;
-	uint32_t uid, gid;
-	uint32_t mark;          /* 0: absent, as the kernel does */
-	int64_t ts_sec;         /* 0: absent */
-	uint32_t ts_usec;
-	bool has_seq;
-	uint32_t seq, seq_global;
-	const char *hwaddr;     /* hex */
-	const char *hwheader;   /* hex; also sets NFULA_HWTYPE = hwtype */
-	uint16_t hwtype;
-};
-
-/* Everything a record points into lives here. */
-struct built {
-	uint8_t msg[65536] __attribute__((aligned(8)));
-	uint8_t pkt[4096];
-	struct nflog_meta meta;
-	struct record rec;
-};
-
-static void put_be32(struct nlmsghdr *nlh, uint16_t type, uint32_t v)
-{
-	mnl_attr_put_u32(nlh, type, htonl(v));
-}
-
-static void build(const struct msg_spec *s, struct built *b)
-{
-	struct nlmsghdr *nlh = tu_nflog_begin(b->msg, s->family, s->group);
-	uint8_t tmp[256];
-	size_t n;
-
-	if (s->pkt) {
-		struct nfulnl_msg_packet_hdr ph = {
-			.hw_protocol = htons(s->hwproto), .hook = s->hook,
-		};
-
-		n = tu_unhex(s->pkt, b->pkt, sizeof(b->pkt));
-		if (s->snap && s->snap < n)
-			n = s->snap;
-		mnl_attr_put(nlh, NFULA_PACKET_HDR, sizeof(ph), &ph);
-		mnl_attr_put(nlh, NFULA_PAYLOAD, n, b->pkt);
-	}
-	if (s->prefix)
-		mnl_attr_put_strz(nlh, NFULA_PREFIX, s->prefix);
-	if (s->indev)
-		put_be32(nlh, NFULA_IFINDEX_INDEV, s->indev);
-	if (s->outdev)
-		put_be32(nlh, NFULA_IFINDEX_OUTDEV, s->outdev);
-	if (s->physindev)
-		put_be32(nlh, NFULA_IFINDEX_PHYSINDEV, s->physindev);
-	if (s->physoutdev)
-		put_be32(nlh, NFULA_IFINDEX_PHYSOUTDEV, s->physoutdev);
-	if (s->has_uid) {
-		put_be32(nlh, NFULA_UID, s->uid);
-		put_be32(nlh, NFULA_GID, s->gid);
-	}
-	if (s->mark)
-		put_be32(nlh, NFULA_MARK, s->mark);
-	if (s->ts_sec) {
-		struct nfulnl_msg_packet_timestamp ts = {
-			.sec = htobe64((uint64_t)s->ts_sec),
-			.usec = htobe64(s->ts_usec),
-		};
-
-		mnl_attr_put(nlh, NFULA_TIMESTAMP, sizeof(ts), &ts);
-	}
-	if (s->has_seq) {
-		put_be32(nlh, NFULA_SEQ, s->seq);
-		put_be32(nlh, NFULA_SEQ_GLOBAL, s->seq_global);
-	}
-	if (s->hwaddr) {
-		struct nfulnl_msg_packet_hw hw;
-
-		memset(&hw, 0, sizeof(hw));
-		n = tu_unhex(s->hwaddr, hw.hw_addr, sizeof(hw.hw_addr));
-		hw.hw_addrlen = htons((uint16_t)n);
-		mnl_attr_put(nlh, NFULA_HWADDR, sizeof(hw), &hw);
-	}
-	if (s->hwheader) {
-		n = tu_unhex(s->hwheader, tmp, sizeof(tmp));
-		mnl_attr_put_u16(nlh, NFULA_HWTYPE, htons(s->hwtype));
-		mnl_attr_put_u16(nlh, NFULA_HWLEN, htons((uint16_t)n));
-		mnl_attr_put(nlh, NFULA_HWHEADER, n, tmp);
-	}
-	ck_assert_int_eq(nflog_msg_parse(nlh, &b->meta), 0);
-	decode_packet(&b->meta, &b->rec);
-}
 
 /* --- checking JSON ------------------------------------------------------- */
 
@@ -309,7 +199,7 @@ static void check_wants(struct json_object *o, const struct want *w,
 
 struct json_case {
 	const char *name;
-	struct msg_spec msg;
+	struct tu_msg_spec msg;
 	struct log_ifnames ifn;
 	struct json_ctx ctx;    /* .ifn is set to &ifn */
 	struct want want[MAXWANT];
@@ -318,15 +208,9 @@ struct json_case {
 #define V4 .family = NFPROTO_IPV4, .hwproto = 0x0800
 #define V6 .family = NFPROTO_IPV6, .hwproto = 0x86dd
 
-/* A Linux SYN: MSS, SACK_PERM, TS, NOP, WS. */
-#define SYN_10_1_TO_10_2 \
-	"4500 003c 1c46 4000 4006 0000 0a000001 0a000002" \
-	"d431 0016 12345678 00000000 a002 faf0 1234 0000" \
-	"020405b4 0402 080a 0000007b 00000000 01 030307"
-
 static const struct json_case cases[] = {
 	{ "ipv4 tcp syn, full metadata",
-	  { V4, .group = 5, .hook = 1, .pkt = SYN_10_1_TO_10_2,
+	  { V4, .group = 5, .hook = 1, .pkt = TU_SYN_10_1_TO_10_2,
 	    .prefix = "DROP in: ", .indev = 2, .mark = 0x10,
 	    .ts_sec = 1700000000, .ts_usec = 123456, .has_seq = true,
 	    .seq = 7, .seq_global = 70, .hwaddr = "525400123456",
@@ -605,12 +489,12 @@ static const struct json_case cases[] = {
 START_TEST(test_table)
 {
 	const struct json_case *c = &cases[_i];
-	static struct built b;
+	static struct tu_built b;
 	struct json_ctx ctx = c->ctx;
 	char out[FMT_JSON_MAX];
 	struct json_object *o;
 
-	build(&c->msg, &b);
+	tu_build(&c->msg, &b);
 	ctx.ifn = &c->ifn;
 	o = format(&b.rec, &ctx, out, sizeof(out));
 	check_wants(o, c->want, c->name, out);
@@ -621,8 +505,8 @@ END_TEST
 /* Conntrack and VLAN attributes are nested: set them in the metadata. */
 START_TEST(test_ct_vlan)
 {
-	static struct built b;
-	const struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2 };
+	static struct tu_built b;
+	const struct tu_msg_spec s = { V4, .pkt = TU_SYN_10_1_TO_10_2 };
 	struct nflog_meta m;
 	char out[FMT_JSON_MAX];
 	struct json_object *o;
@@ -636,23 +520,10 @@ START_TEST(test_ct_vlan)
 		{ "network.vlan.id", "\"101\"" },
 		{ NULL, NULL } };
 
-	build(&s, &b);
+	tu_build(&s, &b);
 	m = b.meta;
-	m.present |= NFLOG_HAVE_CT | NFLOG_HAVE_CT_INFO | NFLOG_HAVE_VLAN;
-	m.ct_info = NFLOG_CT_NEW;
-	m.ct.present = NFLOG_CT_HAVE_ID | NFLOG_CT_HAVE_STATUS |
-		       NFLOG_CT_HAVE_MARK | NFLOG_CT_HAVE_ORIG |
-		       NFLOG_CT_HAVE_ORIG_PORTS | NFLOG_CT_HAVE_ZONE;
-	m.ct.id = 42;
-	m.ct.status = 8;
-	m.ct.mark = 255;
-	m.ct.zone = 3;
-	m.ct.orig_family = AF_INET6;
-	m.ct.orig_proto = 6;
-	inet_pton(AF_INET6, "2001:db8::1", m.ct.orig_src);
-	inet_pton(AF_INET6, "::ffff:10.0.0.2", m.ct.orig_dst);
-	m.ct.orig_sport = 54321;
-	m.ct.orig_dport = 22;
+	tu_meta_add_ct(&m);
+	m.present |= NFLOG_HAVE_VLAN;
 	m.vlan_proto = 0x8100;
 	m.vlan_tci = 5 << 13 | 101;
 	b.rec.meta = &m;
@@ -689,14 +560,14 @@ static const struct {
 
 START_TEST(test_time)
 {
-	static struct built b;
-	const struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2 };
+	static struct tu_built b;
+	const struct tu_msg_spec s = { V4, .pkt = TU_SYN_10_1_TO_10_2 };
 	struct json_ctx ctx = { .now_sec = times[_i].sec,
 				.now_usec = times[_i].usec };
 	char out[FMT_JSON_MAX];
 	struct json_object *o, *t;
 
-	build(&s, &b);
+	tu_build(&s, &b);
 	o = format(&b.rec, &ctx, out, sizeof(out));
 	t = jget(o, "@timestamp");
 	if (times[_i].want)
@@ -759,9 +630,10 @@ static const struct {
  * and the action: each must parse back to the expected value. */
 START_TEST(test_strings)
 {
-	static struct built b;
-	const struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2, .indev = 1,
-				    .outdev = 2, .physindev = 3 };
+	static struct tu_built b;
+	const struct tu_msg_spec s = { V4, .pkt = TU_SYN_10_1_TO_10_2,
+				       .indev = 1, .outdev = 2,
+				       .physindev = 3 };
 	const char *in = strs[_i].in;
 	size_t len = strs[_i].len ? strs[_i].len : strlen(in);
 	size_t wlen = strs[_i].len ? strs[_i].len : strlen(strs[_i].want);
@@ -780,7 +652,7 @@ START_TEST(test_strings)
 	char out[FMT_JSON_MAX];
 	struct json_object *o;
 
-	build(&s, &b);
+	tu_build(&s, &b);
 	m = b.meta;
 	m.present |= NFLOG_HAVE_PREFIX;
 	m.prefix = in;
@@ -807,9 +679,10 @@ END_TEST
  * prefix ends at the first NUL), 0x00..0xff through the metadata. */
 START_TEST(test_all_bytes)
 {
-	static struct built b;
+	static struct tu_built b;
 	char pfx[257];
-	struct msg_spec s = { V4, .pkt = SYN_10_1_TO_10_2, .prefix = pfx };
+	struct tu_msg_spec s = { V4, .pkt = TU_SYN_10_1_TO_10_2,
+				 .prefix = pfx };
 	char want[256 * 3], out[FMT_JSON_MAX];
 	size_t wl = 0;
 	struct json_object *o, *v;
@@ -824,7 +697,7 @@ START_TEST(test_all_bytes)
 		else
 			wl += (size_t)snprintf(want + wl, 4, "\xef\xbf\xbd");
 	}
-	build(&s, &b);
+	tu_build(&s, &b);
 	ck_assert_uint_eq(b.meta.prefix_len, 255);
 	o = format(&b.rec, NULL, out, sizeof(out));
 	v = jget(o, "nflog.prefix");
@@ -884,11 +757,11 @@ static void check_sizes(const struct record *rec, const struct json_ctx *ctx)
 
 START_TEST(test_sizes)
 {
-	static struct built b;
+	static struct tu_built b;
 	const struct json_case *c = &cases[_i];
 	struct json_ctx ctx = c->ctx;
 
-	build(&c->msg, &b);
+	tu_build(&c->msg, &b);
 	ctx.ifn = &c->ifn;
 	check_sizes(&b.rec, &ctx);
 }
@@ -901,21 +774,8 @@ END_TEST
  * that need six-byte escapes. */
 START_TEST(test_worst_case)
 {
-	static struct built b;
-	static const char opts20[] =
-		"9902 9902 9902 9902 9902 9902 9902 9902 9902 9902"
-		"9902 9902 9902 9902 9902 9902 9902 9902 9902 9902";
-	char pkt[1024], pfx[128], name[16], host[65];
-	struct msg_spec s = { V4, .pkt = pkt, .prefix = pfx, .indev = 1,
-			      .outdev = 2, .physindev = 3, .physoutdev = 4,
-			      .has_uid = true, .uid = 4294967295u,
-			      .gid = 4294967295u, .mark = 4294967295u,
-			      .ts_sec = 253402300799, .ts_usec = 999999,
-			      .has_seq = true, .seq = 4294967295u,
-			      .seq_global = 4294967295u,
-			      .hwaddr = "ffffffffffffffff",
-			      .hwheader = "ffffffffffff ffffffffffff 0800",
-			      .hwtype = 1 };
+	static struct tu_built b;
+	char pfx[128], name[16], host[65];
 	struct log_ifnames ifn = { name, name, name, name };
 	struct json_ctx ctx = { .ifn = &ifn, .rule = host, .host = host,
 				.action = host, .now_sec = 1 };
@@ -923,28 +783,14 @@ START_TEST(test_worst_case)
 	char *out = malloc(4 * FMT_JSON_MAX);
 	int r;
 
-	snprintf(pkt, sizeof(pkt),
-		 "4fff 00bc ffff e000 ff01 ffff ffffffff ffffffff %s"
-		 "0303 ffff 00000000"
-		 "4fff 0078 ffff e000 ff06 ffff ffffffff ffffffff %s"
-		 "ffff ffff ffffffff ffffffff f1ff ffff ffff ffff %s",
-		 opts20, opts20, "c802 c802 c802 c802 c802 c802 c802 c802 c802"
-		 " c802 c802 c802 c802 c802 c802 c802 c802 c802 c802 c802");
 	memset(pfx, 1, sizeof(pfx) - 1);
 	pfx[sizeof(pfx) - 1] = 0;
 	memset(name, 1, sizeof(name) - 1);
 	name[sizeof(name) - 1] = 0;
 	memset(host, 1, sizeof(host) - 1);
 	host[sizeof(host) - 1] = 0;
-	build(&s, &b);
-	m = b.meta;
-	m.present |= NFLOG_HAVE_CT | NFLOG_HAVE_CT_INFO | NFLOG_HAVE_VLAN;
-	m.ct.present = 0xff;
-	m.ct.orig_family = AF_INET6;
-	memset(m.ct.orig_src, 0xff, 16);
-	memset(m.ct.orig_dst, 0xff, 16);
-	m.ct.id = m.ct.status = m.ct.mark = 4294967295u;
-	b.rec.meta = &m;
+	tu_build_worst_case(&b, &m, pfx, true);
+	m.present |= NFLOG_HAVE_VLAN;
 	ck_assert(b.rec.has_inner);
 	ck_assert_uint_eq(b.rec.inner.t.tcp.opts.n, 20);
 	r = fmt_json(&b.rec, &ctx, out, 4 * FMT_JSON_MAX);
@@ -957,84 +803,24 @@ END_TEST
 
 /* --- random records ------------------------------------------------------ */
 
-static uint64_t rng;
-
-static uint32_t rnd(void)
-{
-	/* xorshift64*: reproducible from the seed printed on failure */
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 2685821657736338717ull) >> 32);
-}
-
-/* Bytes that look enough like IP to get deep into the decoder. */
-static size_t random_packet(uint8_t *p, size_t max)
-{
-	static const uint8_t protos[] = {
-		1, 6, 17, 58, 50, 51, 47, 132, 136, 0, 43, 44, 60, 59, 2,
-	};
-	size_t n = rnd() % max;
-
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rnd();
-	if (n > 0 && rnd() % 8)
-		p[0] = (uint8_t)(rnd() % 2 ? 0x40 | (5 + rnd() % 11) : 0x60);
-	if (n > 9 && rnd() % 4)
-		p[9] = protos[rnd() % sizeof(protos)];
-	if (n > 6 && rnd() % 4)
-		p[6] = protos[rnd() % sizeof(protos)];
-	if (n > 22 && p[0] >> 4 == 4 && rnd() % 2) {
-		p[6] &= 0xe0;   /* mostly unfragmented */
-		p[7] = 0;
-	}
-	return n;
-}
-
 START_TEST(test_random)
 {
-	static uint8_t pkt[600], pfx[300], hdr[40];
-	static struct nflog_meta m;
-	static struct record rec;
+	static struct tu_random_rec rr;
 	char *out = malloc(FMT_JSON_MAX * 4);
 	uint64_t seed = 0x9e3779b97f4a7c15ull + (uint64_t)_i;
 
-	rng = seed;
+	tu_rng = seed;
 	for (int iter = 0; iter < 4000; iter++) {
-		struct log_ifnames ifn = { .in = (const char *)pfx + 1,
+		struct log_ifnames ifn = { .in = (const char *)rr.pfx + 1,
 					   .out = "o\xff\"\n" };
 		struct json_ctx ctx = { .ifn = &ifn, .rule = "r",
-					.now_sec = rnd(), .now_usec = rnd() };
+					.now_sec = tu_rnd(),
+					.now_usec = tu_rnd() };
 		struct json_object *o;
-		size_t pl = rnd() % sizeof(pfx);
+		size_t pl = tu_random_record(&rr, true);
 		int r;
 
-		memset(&m, 0, sizeof(m));
-		m.family = rnd() % 2 ? NFPROTO_IPV4 : rnd() % 2 ? NFPROTO_IPV6 :
-			   (uint8_t)rnd();
-		m.present = rnd();
-		m.hw_protocol = rnd() % 2 ? 0x0800 : (uint16_t)rnd();
-		m.hook = (uint8_t)(rnd() % 8);
-		for (size_t i = 0; i < pl; i++)
-			pfx[i] = (uint8_t)rnd();
-		pfx[pl] = 0;
-		pfx[sizeof(pfx) - 1] = 0;
-		m.prefix = (const char *)pfx;
-		m.prefix_len = pl;
-		m.hwaddr_len = (uint16_t)(rnd() % 12);   /* > 8: clamped */
-		m.hwheader = hdr;
-		m.hwheader_len = rnd() % sizeof(hdr);
-		m.hwtype = rnd() % 2 ? 1 : (uint16_t)rnd();
-		m.ts_sec = (int64_t)rnd() << (rnd() % 32);
-		m.ts_usec = rnd() % 2 ? rnd() % 1000000 : rnd();
-		m.ct_info = rnd() % 7;
-		m.ct.present = rnd();
-		m.ct.orig_family = rnd() % 2 ? AF_INET : AF_INET6;
-		m.payload = pkt;
-		m.payload_len = random_packet(pkt, sizeof(pkt));
-		decode_packet(&m, &rec);
-
-		r = fmt_json(&rec, &ctx, out, FMT_JSON_MAX * 4);
+		r = fmt_json(&rr.rec, &ctx, out, FMT_JSON_MAX * 4);
 		REQUIRE(r > 0, "seed %llx iter %d: %d",
 			      (unsigned long long)seed, iter, r);
 		o = parse_all(out, (size_t)r);
@@ -1045,7 +831,7 @@ START_TEST(test_random)
 			      "seed %llx iter %d: %d bytes",
 			      (unsigned long long)seed, iter, r);
 		if (iter % 200 == 0)
-			check_sizes(&rec, &ctx);
+			check_sizes(&rr.rec, &ctx);
 	}
 	free(out);
 }
@@ -1073,11 +859,5 @@ static Suite *json_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(json_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(json_suite());
 }

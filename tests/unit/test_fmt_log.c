@@ -13,8 +13,8 @@
  * kept in their own table ("kernel_disagreements") with the kernel's line as
  * the expectation, so they fail until the code follows the kernel.
  *
- * Packet hex: "LLLL" is the IPv4 total length and "PPPP" the IPv6 payload
- * length, both filled in from the bytes that follow.
+ * Packet hex (tu_mkpkt()): "LLLL" is the IPv4 total length and "PPPP" the
+ * IPv6 payload length, both filled in from the bytes that follow.
  */
 #include "fmt_log.h"
 #include "testutil.h"
@@ -31,45 +31,6 @@
 #include <linux/netfilter.h>
 
 #define MAXPKT 4096
-
-/* Unhex with the LLLL / PPPP length markers resolved. */
-static size_t mkpkt(const char *hex, uint8_t *out, size_t size)
-{
-	char tmp[4 * MAXPKT];
-	size_t marks[8], kinds[8], nm = 0, digits = 0, n;
-
-	ck_assert_uint_lt(strlen(hex), sizeof(tmp));
-	strcpy(tmp, hex);
-	for (char *p = tmp; *p; p++) {
-		if (p[0] == 'L' || p[0] == 'P') {
-			ck_assert_msg(strncmp(p, "LLLL", 4) == 0 ||
-				      strncmp(p, "PPPP", 4) == 0, "bad marker");
-			ck_assert_uint_lt(nm, 8);
-			ck_assert_msg(digits % 2 == 0, "marker not byte-aligned");
-			kinds[nm] = (size_t)p[0];
-			marks[nm++] = digits / 2;
-			memcpy(p, "0000", 4);
-			p += 3;
-			digits += 4;
-		} else if ((p[0] >= '0' && p[0] <= '9') ||
-			   (p[0] >= 'a' && p[0] <= 'f') ||
-			   (p[0] >= 'A' && p[0] <= 'F')) {
-			digits++;
-		}
-	}
-	n = tu_unhex(tmp, out, size);
-	for (size_t i = 0; i < nm; i++) {
-		size_t at = marks[i], v;
-
-		if (kinds[i] == 'L')
-			v = n - (at - 2);
-		else
-			v = n - (at - 4) - 40;
-		out[at] = (uint8_t)(v >> 8);
-		out[at + 1] = (uint8_t)v;
-	}
-	return n;
-}
 
 /* Interface names by ifindex (the caller resolves them in the daemon). */
 static const char *const ifnames[] = {
@@ -674,9 +635,7 @@ static void make(const struct lcase *c, struct made *x)
 	}
 	if (c->hwheader) {
 		n = tu_unhex(c->hwheader, tmp, sizeof(tmp));
-		x->hwh = malloc(n ? n : 1);
-		ck_assert_ptr_nonnull(x->hwh);
-		memcpy(x->hwh, tmp, n);
+		x->hwh = tu_exact_copy(tmp, n);
 		x->m.present |= NFLOG_HAVE_HWHEADER;
 		x->m.hwheader = x->hwh;
 		x->m.hwheader_len = n;
@@ -689,15 +648,13 @@ static void make(const struct lcase *c, struct made *x)
 	x->m.vlan_proto = c->vlan_proto;
 	x->m.vlan_tci = c->vlan_tci;
 	if (c->pkt) {
-		n = mkpkt(c->pkt, tmp, sizeof(tmp));
+		n = tu_mkpkt(c->pkt, tmp, sizeof(tmp));
 		if (c->cut) {
 			ck_assert_uint_le(c->cut, n);
 			n = c->cut;
 		}
 		/* exact size: an over-read trips ASan */
-		x->pkt = malloc(n ? n : 1);
-		ck_assert_ptr_nonnull(x->pkt);
-		memcpy(x->pkt, tmp, n);
+		x->pkt = tu_exact_copy(tmp, n);
 		x->m.present |= NFLOG_HAVE_PAYLOAD;
 		x->m.payload = x->pkt;
 		x->m.payload_len = n;
@@ -977,7 +934,7 @@ END_TEST
 static void format_random(const uint8_t *p, size_t len, unsigned int flags,
 			  uint8_t family)
 {
-	uint8_t *x = malloc(len ? len : 1);
+	uint8_t *x = tu_exact_copy(p, len);
 	static const uint8_t hwh[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0 };
 	struct nflog_meta m = {
 		.present = NFLOG_HAVE_PAYLOAD | NFLOG_HAVE_INDEV |
@@ -993,8 +950,6 @@ static void format_random(const uint8_t *p, size_t len, unsigned int flags,
 	char buf[FMT_LOG_MAX];
 	int r;
 
-	ck_assert_ptr_nonnull(x);
-	memcpy(x, p, len);
 	m.payload = x;
 	m.payload_len = len;
 	decode_packet(&m, &rec);
@@ -1005,61 +960,24 @@ static void format_random(const uint8_t *p, size_t len, unsigned int flags,
 	free(x);
 }
 
-static const char *const seeds[] = {
-	IP6("00") DSTOPT("2b") "3c02 0401 00000000 20010db8000000000000000000000009"
-	"2c00 0104 00000000" "3300 0001 12345678"
-	"0604 0000 00000100 00000001 000000000000000000000000"
-	"3039 0050 00000001 00000000 a002 7210 0000 0000"
-	"020405b4 0402080a 00000001 00000000 01030307",
-	"4f00 LLLL 0001 4000 4006 0000 c0a80001 c0a80002"
-	"01070b04 00000000 00000000 44080501 00000000 830704c0 a8000189"
-	"07040a00 00019404 00000000"
-	"3039 0050 00000001 00000000 f002 7210 0000 0000"
-	"020405b4 0402080a 00000001 00000000 01030307 1312"
-	"00112233445566778899aabbccddeeff 0000",
-	IP4("c0", "0000", "01") "0304 0000 0000 05c8"
-	"4600 05dc 0777 4000 3f06 0000 c0a80002 0a000009 94040000"
-	"3039 0050 00000001 00000000 6002 7210 0000 0000 020405b4",
-	IP6("3a") "0200 0000 00000500"
-	"60000000 05b0 2c 3f" DST6 SRC6 "1100 0001 12345678 1f90 0035 05b0 0000",
-};
-
 START_TEST(test_random)
 {
 	uint8_t pkt[MAXPKT], mut[MAXPKT];
 
 	srand(1);
 	for (int k = 0; k < 20000; k++) {
-		size_t len = (size_t)(rand() % 201);
+		size_t len = tu_random_bytes(mut, k & 1);
 
-		for (size_t i = 0; i < len; i++)
-			mut[i] = (uint8_t)rand();
-		if (len && (k & 1))
-			mut[0] = (uint8_t)((rand() & 1 ? 0x40 : 0x60) |
-					   (mut[0] & 0x0f));
 		format_random(mut, len, (unsigned int)rand() & LOG_F_ALL,
 			      k & 2 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	}
-	for (int s = 0; s < NELEM(seeds); s++) {
-		size_t n = mkpkt(seeds[s], pkt, sizeof(pkt));
+	/* Mutations of valid packets (tu_seeds). */
+	for (int s = 0; s < tu_nseeds; s++) {
+		size_t n = tu_mkpkt(tu_seeds[s], pkt, sizeof(pkt));
 
 		for (int k = 0; k < 10000; k++) {
-			size_t len = n;
-			int flips = 1 + rand() % 4;
+			size_t len = tu_mutate(mut, pkt, n);
 
-			memcpy(mut, pkt, n);
-			for (int j = 0; j < flips; j++) {
-				size_t at = (size_t)rand() % n;
-
-				if (rand() % 4)
-					at %= 80 < n ? 80 : n;
-				if (rand() % 3)
-					mut[at] = (uint8_t)rand();
-				else
-					mut[at] ^= (uint8_t)(1u << (rand() % 8));
-			}
-			if (rand() % 3 == 0)
-				len = (size_t)rand() % (n + 1);
 			format_random(mut, len, (unsigned int)rand() & LOG_F_ALL,
 				      (pkt[0] >> 4) == 6 ? NFPROTO_IPV6 :
 				      NFPROTO_IPV4);
@@ -1094,11 +1012,5 @@ static Suite *fmt_log_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fmt_log_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return tu_run(fmt_log_suite());
 }

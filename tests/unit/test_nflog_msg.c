@@ -659,11 +659,5 @@ static Suite *nflog_msg_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(nflog_msg_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return tu_run(nflog_msg_suite());
 }

@@ -55,6 +55,22 @@ struct pcap_case {
 #define RD(s, f, c, o, d) { .sec = (s), .frac = (f), .caplen = (c), \
 	.origlen = (o), .datalen = (d) }
 
+/* Records and what reads back from them, written in either byte order. */
+#define THREE_USEC \
+	.nrec = 3, .rec = { R(1700000000, 0, 0, 0), \
+			    R(1700000001, 999999, 5, 1500), \
+			    R(0xffffffff, 1, 60, 60) }, \
+	.nok = 3, .want = { { 24, 1700000000, 0 }, \
+			    { 40, 1700000001, 999999 }, \
+			    { 61, 0xffffffff, 1 } }, \
+	.end_ret = 0, .end_off = 137
+#define NS_TO_US \
+	.nrec = 4, .rec = { R(10, 123456789, 1, 1), R(11, 999999999, 2, 2), \
+			    R(12, 999, 3, 3), R(13, 1000, 4, 4) }, \
+	.nok = 4, .want = { { 24, 10, 123456 }, { 41, 11, 999999 }, \
+			    { 59, 12, 0 }, { 78, 13, 1 } }, \
+	.end_ret = 0, .end_off = 98
+
 static const struct pcap_case cases[] = {
 	/* --- well-formed files ------------------------------------------ */
 	{ .name = "le usec, no records", V24, NFLOG_HDR,
@@ -70,37 +86,13 @@ static const struct pcap_case cases[] = {
 	  .magic = PCAP_MAGIC_NSEC, .cut = NOCUT, .nsec = true,
 	  .end_ret = 0, .end_off = 24 },
 	{ .name = "le usec, three records", V24, NFLOG_HDR,
-	  .magic = PCAP_MAGIC_USEC, .cut = NOCUT,
-	  .nrec = 3, .rec = { R(1700000000, 0, 0, 0),
-			      R(1700000001, 999999, 5, 1500),
-			      R(0xffffffff, 1, 60, 60) },
-	  .nok = 3, .want = { { 24, 1700000000, 0 },
-			      { 40, 1700000001, 999999 },
-			      { 61, 0xffffffff, 1 } },
-	  .end_ret = 0, .end_off = 137 },
+	  .magic = PCAP_MAGIC_USEC, .cut = NOCUT, THREE_USEC },
 	{ .name = "be usec, three records", V24, NFLOG_HDR, .big = true,
-	  .magic = PCAP_MAGIC_USEC, .cut = NOCUT,
-	  .nrec = 3, .rec = { R(1700000000, 0, 0, 0),
-			      R(1700000001, 999999, 5, 1500),
-			      R(0xffffffff, 1, 60, 60) },
-	  .nok = 3, .want = { { 24, 1700000000, 0 },
-			      { 40, 1700000001, 999999 },
-			      { 61, 0xffffffff, 1 } },
-	  .end_ret = 0, .end_off = 137 },
+	  .magic = PCAP_MAGIC_USEC, .cut = NOCUT, THREE_USEC },
 	{ .name = "le nsec, ns -> us", V24, NFLOG_HDR,
-	  .magic = PCAP_MAGIC_NSEC, .cut = NOCUT, .nsec = true,
-	  .nrec = 4, .rec = { R(10, 123456789, 1, 1), R(11, 999999999, 2, 2),
-			      R(12, 999, 3, 3), R(13, 1000, 4, 4) },
-	  .nok = 4, .want = { { 24, 10, 123456 }, { 41, 11, 999999 },
-			      { 59, 12, 0 }, { 78, 13, 1 } },
-	  .end_ret = 0, .end_off = 98 },
+	  .magic = PCAP_MAGIC_NSEC, .cut = NOCUT, .nsec = true, NS_TO_US },
 	{ .name = "be nsec, ns -> us", V24, NFLOG_HDR, .big = true,
-	  .magic = PCAP_MAGIC_NSEC, .cut = NOCUT, .nsec = true,
-	  .nrec = 4, .rec = { R(10, 123456789, 1, 1), R(11, 999999999, 2, 2),
-			      R(12, 999, 3, 3), R(13, 1000, 4, 4) },
-	  .nok = 4, .want = { { 24, 10, 123456 }, { 41, 11, 999999 },
-			      { 59, 12, 0 }, { 78, 13, 1 } },
-	  .end_ret = 0, .end_off = 98 },
+	  .magic = PCAP_MAGIC_NSEC, .cut = NOCUT, .nsec = true, NS_TO_US },
 	{ .name = "out-of-range fractions carried into seconds", V24,
 	  NFLOG_HDR, .magic = PCAP_MAGIC_USEC, .cut = NOCUT,
 	  .nrec = 2, .rec = { R(5, 1000000, 0, 0),
@@ -437,11 +429,5 @@ static Suite *pcap_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pcap_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(pcap_suite());
 }
