@@ -178,7 +178,8 @@ static void push(struct output *o, unsigned int rule, const void *a,
 	}
 	memcpy(p, a, alen);
 	memcpy(p + alen, b, blen);
-	memcpy(p + alen + blen, c, clen);
+	if (clen)
+		memcpy(p + alen + blen, c, clen);
 	s->queued++;
 }
 
@@ -393,6 +394,8 @@ static void reload(struct daemon *d)
 		log_msg(LOG_ERR, MSGID_RELOAD_FAILED,
 			"%s has errors, not reloading: still running the "
 			"previous configuration", d->config_path);
+		snprintf(d->reload_error, sizeof(d->reload_error), "%s",
+			 errs->msg[0]);
 		sd_notifyf(0, "STATUS=Reload failed: %s; running the previous "
 			   "configuration", errs->msg[0]);
 		free(errs);
@@ -402,6 +405,9 @@ static void reload(struct daemon *d)
 	sd_notify(0, "RELOADING=1\nSTATUS=Reloading");
 
 	drain_kernel(d);
+	/* Stop (drain) the old outputs first: what they write while stopping
+	 * must be in the counters carried over. */
+	stop_outputs(d, old->n_outputs);
 	/* Counters follow rules and outputs by name across the reload. */
 	for (unsigned int o = 0; o < old->n_outputs; o++)
 		for (unsigned int r = 0; r < old->n_rules; r++) {
@@ -411,7 +417,6 @@ static void reload(struct daemon *d)
 			saved[o][r].failed = atomic_load(&d->out[o].rs[r].failed);
 		}
 	memcpy(saved_rs, d->rs, sizeof(saved_rs));
-	stop_outputs(d, old->n_outputs);
 	memset(d->rs, 0, sizeof(d->rs));
 
 	if (start_outputs(d, nc) < 0) {
@@ -422,6 +427,15 @@ static void reload(struct daemon *d)
 		if (start_outputs(d, old) < 0) {
 			log_error("cannot restart the previous outputs either");
 			d->stopping = true;
+		} else {
+			/* output_start() zeroed them: put the counts back */
+			for (unsigned int o = 0; o < old->n_outputs; o++)
+				for (unsigned int r = 0; r < old->n_rules; r++) {
+					d->out[o].rs[r].queued = saved[o][r].queued;
+					d->out[o].rs[r].dropped = saved[o][r].dropped;
+					atomic_store(&d->out[o].rs[r].written, saved[o][r].written);
+					atomic_store(&d->out[o].rs[r].failed, saved[o][r].failed);
+				}
 		}
 		memcpy(d->rs, saved_rs, sizeof(saved_rs));
 		sd_notify(0, "READY=1\nSTATUS=Reload failed; running the "
@@ -492,6 +506,7 @@ static void reload(struct daemon *d)
 	d->n_rx = nc->n_groups;
 	publish_all(d);
 	free(old);
+	d->reload_error[0] = '\0';
 	log_msg(LOG_INFO, MSGID_RELOADED, "configuration reloaded from %s: "
 		"%u group(s), %u rule(s), %u output(s)", d->config_path,
 		nc->n_groups, nc->n_rules, nc->n_outputs);

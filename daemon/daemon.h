@@ -35,6 +35,7 @@ struct daemon {
 	unsigned int ticks;
 	uint64_t watchdog_usec;
 	uint64_t seen_lost[CONFIG_MAX_GROUPS];  /* loss already reported */
+	char reload_error[256]; /* shown in STATUS= until a reload succeeds */
 
 	char hostname[64];
 	/* receive buffer shared by all groups, and the formatting scratch

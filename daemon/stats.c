@@ -272,8 +272,12 @@ void stats_tick(struct daemon *d, bool force)
 	if (d->cfg->metrics_path[0])
 		prom_to(d);
 	report_losses(d);
-	sd_notifyf(0, "STATUS=received %llu, written %llu, lost %llu, "
+	/* A failed reload stays visible in `systemctl status` until a
+	 * reload succeeds. */
+	sd_notifyf(0, "STATUS=%s%s%sreceived %llu, written %llu, lost %llu, "
 		   "dropped %llu, failed %llu",
+		   d->reload_error[0] ? "Reload failed: " : "", d->reload_error,
+		   d->reload_error[0] ? "; running the previous configuration; " : "",
 		   (unsigned long long)t.received, (unsigned long long)t.written,
 		   (unsigned long long)t.lost, (unsigned long long)t.dropped,
 		   (unsigned long long)t.failed);
