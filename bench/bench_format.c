@@ -207,9 +207,12 @@ static struct nlmsghdr *build_msg(void *buf, const uint8_t *pkt, size_t len)
 /* ------------------------------------------------------------ timing */
 
 static const struct log_ifnames ifn = { .in = "eth0" };
+/* As the daemon does: the cache saves formatting the date and time of
+ * day again while the second has not changed. */
+static struct json_time_cache jtc;
 static const struct json_ctx jctx = {
 	.ifn = &ifn, .rule = "drop-inbound", .host = "fw1", .action = "drop",
-	.now_sec = 1700000000, .now_usec = 200000,
+	.now_sec = 1700000000, .now_usec = 200000, .tc = &jtc,
 };
 static const struct journal_ctx lctx = {
 	.ifn = &ifn, .log_flags = LOG_F_ALL, .priority = 4,

@@ -10,14 +10,24 @@
  * Field names are our own literals and all match journald's rule
  * ([A-Z0-9_], not starting with '_' or a digit, at most 64 characters);
  * the unit test checks every one of them.  No name is used twice.
+ *
+ * How it stays fast (docs/performance.md; fmt_json.c works the same way):
+ * a field is written in sections of known worst-case size, most fields in
+ * one.  A section that has room in the arena for its worst case is
+ * written straight into it with no further checks ("KEY=" is one
+ * fixed-size copy; numbers and addresses are formatted by hand); only
+ * when the arena is nearly full does a section go to a scratch area first
+ * and is copied if what it actually wrote fits.  A field that does not fit
+ * is dropped whole, as before.
  */
 #include "fmt_journal.h"
 
-#include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <linux/netfilter.h>
 
@@ -32,164 +42,468 @@ enum {
 	P_AH = 51, P_ICMPV6 = 58, P_SCTP = 132, P_UDPLITE = 136,
 };
 
+/* --- the writer ---------------------------------------------------------- */
+
+#define JB_TMP 1024     /* largest section */
+
 struct jb {
 	struct journal_fields *jf;
-	size_t start;   /* arena offset of the open field */
+	char *p;        /* next byte of the arena */
+	char *end;      /* end of the arena */
+	char *start;    /* start of the open field */
 	bool over;      /* the open field does not fit: it is dropped */
 	bool lost;      /* some field was dropped: the result is -ENOSPC */
+	size_t max;     /* the open section's reservation */
+	char tmp[JB_TMP];       /* a section that might not fit goes here */
 };
 
-static const char hexlo[] = "0123456789abcdef";
-static const char hexup[] = "0123456789ABCDEF";
-
-static size_t room(const struct jb *b)
+/* Open a section of at most max bytes: where to write it. */
+static inline char *jb_res(struct jb *b, size_t max)
 {
-	return sizeof(b->jf->arena) - b->jf->used;
+	assert(max <= JB_TMP);
+	b->max = max;
+	if (__builtin_expect(!b->over && (size_t)(b->end - b->p) >= max, 1))
+		return b->p;
+	return b->tmp;
 }
 
-static void jb_put(struct jb *b, const void *s, size_t n)
+/* A section written to tmp: keep it if it fits, else the field is
+ * dropped. */
+__attribute__((noinline, cold))
+static void jb_spill(struct jb *b, size_t n)
 {
-	struct journal_fields *jf = b->jf;
-
-	if (b->over || n > room(b)) {
+	if (!b->over && n <= (size_t)(b->end - b->p)) {
+		memcpy(b->p, b->tmp, n);
+		b->p += n;
+	} else {
 		b->over = true;
-		return;
 	}
-	memcpy(jf->arena + jf->used, s, n);
-	jf->used += n;
 }
 
-static void jb_puts(struct jb *b, const char *s)
+/* Close the section opened at q, now ending at p. */
+static inline void jb_fin(struct jb *b, const char *q, char *p)
 {
-	jb_put(b, s, strlen(s));
+	assert(p >= q && (size_t)(p - q) <= b->max);
+	if (__builtin_expect(q != b->tmp, 1))
+		b->p = p;
+	else
+		jb_spill(b, (size_t)(p - q));
 }
 
-static void jb_ch(struct jb *b, char c)
+/* Open a field and its first section. */
+static inline char *jb_open(struct jb *b, size_t max)
 {
-	jb_put(b, &c, 1);
-}
-
-static void jb_begin(struct jb *b, const char *key)
-{
-	b->start = b->jf->used;
+	b->start = b->p;
 	b->over = b->jf->n >= FMT_JOURNAL_MAX_FIELDS;
-	jb_puts(b, key);
-	jb_ch(b, '=');
+	return jb_res(b, max);
 }
 
-static void jb_end(struct jb *b)
+/* Close the field: one more iovec, or nothing and -ENOSPC. */
+static inline void jb_close(struct jb *b)
 {
 	struct journal_fields *jf = b->jf;
 
-	if (b->over) {
-		jf->used = b->start;
+	if (__builtin_expect(b->over, 0)) {
+		b->p = b->start;
 		b->lost = true;
 		return;
 	}
-	jf->iov[jf->n].iov_base = jf->arena + b->start;
-	jf->iov[jf->n].iov_len = jf->used - b->start;
+	jf->iov[jf->n].iov_base = b->start;
+	jf->iov[jf->n].iov_len = (size_t)(b->p - b->start);
 	jf->n++;
 }
 
-static void jb_u(struct jb *b, uint64_t v)
-{
-	char t[20];
-	size_t i = sizeof(t);
+/* In the functions below q is the open section's start, p the next byte. */
+#define FIELD(max) (q = p = jb_open(b, (max)))
+#define SEC(max) (q = p = jb_res(b, (max)))
+#define END() jb_fin(b, q, p)
+#define DONE() (jb_fin(b, q, p), jb_close(b))
 
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	jb_put(b, t + i, sizeof(t) - i);
+/* Append a string literal (a compile-time length: a few moves). */
+#define CPY(p, lit) \
+	((p) = (char *)memcpy((p), (lit), sizeof(lit) - 1) + (sizeof(lit) - 1))
+
+/* Room for a field name, '=' and a number or address. */
+#define KEY_MAX 24
+#define U32_LEN 10
+#define ADDR_LEN 45
+/* Names other modules give us (decode_proto_name() ...) are copied inside
+ * a section that counts this much for each; a longer one (none is) gets a
+ * section of its own. */
+#define NAME_SLACK 32
+
+static const char dig2[201] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+static const char hexlo[] = "0123456789abcdef";
+static const char hexup[] = "0123456789ABCDEF";
+
+/* --- values --------------------------------------------------------------- */
+
+/* Exactly four digits of v < 10000. */
+static inline char *put4(char *p, uint32_t v)
+{
+	memcpy(p, dig2 + 2 * (v / 100), 2);
+	memcpy(p + 2, dig2 + 2 * (v % 100), 2);
+	return p + 4;
 }
 
-/* "0x" and at least min hex digits, as the LOG line prints TOS=, MARK=. */
-static void jb_x(struct jb *b, uint32_t v, int min, bool upper)
+/* One to four digits of v < 10000, no leading zeros. */
+static inline char *put_upto4(char *p, uint32_t v)
 {
-	const char *d = upper ? hexup : hexlo;
-	char t[10];
-	size_t i = sizeof(t);
+	if (v < 100) {
+		if (v < 10) {
+			*p = (char)('0' + v);
+			return p + 1;
+		}
+		memcpy(p, dig2 + 2 * v, 2);
+		return p + 2;
+	}
+	if (v < 1000) {
+		*p = (char)('0' + v / 100);
+		memcpy(p + 1, dig2 + 2 * (v % 100), 2);
+		return p + 3;
+	}
+	return put4(p, v);
+}
 
-	do {
-		t[--i] = d[v & 15];
+/* Numbers of three digits or more: in groups of four digits, no loop. */
+__attribute__((noinline))
+static char *put_u32_long(char *p, uint32_t v)
+{
+	if (v < 10000) {
+		if (v < 1000) {
+			*p = (char)('0' + v / 100);
+			memcpy(p + 1, dig2 + 2 * (v % 100), 2);
+			return p + 3;
+		}
+		return put4(p, v);
+	}
+	if (v < 100000) {
+		*p = (char)('0' + v / 10000);
+		return put4(p + 1, v % 10000);
+	}
+	if (v < 100000000) {
+		p = put_upto4(p, v / 10000);
+		return put4(p, v % 10000);
+	}
+	p = put_upto4(p, v / 100000000);
+	v %= 100000000;
+	p = put4(p, v / 10000);
+	return put4(p, v % 10000);
+}
+
+/* Most numbers are below 100: those inline, each call site with a branch
+ * of its own to predict. */
+static inline char *put_u32(char *p, uint32_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	if (v < 100) {
+		memcpy(p, dig2 + 2 * v, 2);
+		return p + 2;
+	}
+	return put_u32_long(p, v);
+}
+
+/* "0x" and at least min hex digits (one at least), as the LOG line prints
+ * TOS=, MARK=: upper case when min > 0. */
+static char *put_x(char *p, uint32_t v, int min)
+{
+	const char *d = min > 0 ? hexup : hexlo;
+	int n = v ? (32 - __builtin_clz(v) + 3) / 4 : 1;
+
+	if (n < min)
+		n = min;
+	*p++ = '0';
+	*p++ = 'x';
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = d[v & 15];
 		v >>= 4;
-		min--;
-	} while (v || min > 0);
-	t[--i] = 'x';
-	t[--i] = '0';
-	jb_put(b, t + i, sizeof(t) - i);
+	}
+	return p + n;
 }
 
-static void jb_hex(struct jb *b, const uint8_t *p, size_t n, char sep,
-		   bool upper)
+/* n bytes as hex pairs, sep between them unless it is 0. */
+static char *put_hex(char *p, const uint8_t *d, size_t n, char sep,
+		     bool upper)
 {
-	const char *d = upper ? hexup : hexlo;
+	const char *dg = upper ? hexup : hexlo;
 
+	if (!sep) {
+		for (size_t i = 0; i < n; i++) {
+			p[0] = dg[d[i] >> 4];
+			p[1] = dg[d[i] & 15];
+			p += 2;
+		}
+		return p;
+	}
 	for (size_t i = 0; i < n; i++) {
-		char t[3] = { sep, d[p[i] >> 4], d[p[i] & 15] };
+		p[0] = sep;
+		p[1] = dg[d[i] >> 4];
+		p[2] = dg[d[i] & 15];
+		p += 3;
+	}
+	return p;
+}
 
-		if (i == 0 || !sep)
-			jb_put(b, t + 1, 2);
-		else
-			jb_put(b, t, 3);
+static char *put_ip4(char *p, const uint8_t *a)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (i)
+			*p++ = '.';
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			memcpy(p, dig2 + 2 * v, 2);
+			p += 2;
+		} else if (v >= 10) {
+			memcpy(p, dig2 + 2 * v, 2);
+			p += 2;
+		} else {
+			*p++ = (char)('0' + v);
+		}
+	}
+	return p;
+}
+
+/* What glibc's inet_ntop() writes (the RFC 5952 form: lower case, no
+ * leading zeros, the longest run of two or more zero groups compressed,
+ * the leftmost of equal runs; IPv4-mapped ::ffff:a.b.c.d and the old
+ * IPv4-compatible ::a.b.c.d in dotted form), without its sprintf.  It is
+ * what people type after SRC=; the LOG line's fully expanded IPv6 form
+ * stays in MESSAGE. */
+static char *put_ip6(char *p, const uint8_t *a)
+{
+	unsigned wd[8];
+	int best = -1, blen = 0, cur = -1, clen = 0;
+
+	for (int i = 0; i < 8; i++)
+		wd[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (int i = 0; i < 8; i++) {
+		if (wd[i] == 0) {
+			if (cur < 0) {
+				cur = i;
+				clen = 1;
+			} else {
+				clen++;
+			}
+		} else if (cur >= 0) {
+			if (best < 0 || clen > blen) {
+				best = cur;
+				blen = clen;
+			}
+			cur = -1;
+		}
+	}
+	if (cur >= 0 && (best < 0 || clen > blen)) {
+		best = cur;
+		blen = clen;
+	}
+	if (best >= 0 && blen < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		unsigned v = wd[i];
+
+		if (best >= 0 && i >= best && i < best + blen) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 &&
+		    (blen == 6 || (blen == 5 && wd[5] == 0xffff)))
+			return put_ip4(p, a + 12);
+		if (v >= 0x1000)
+			*p++ = hexlo[v >> 12];
+		if (v >= 0x100)
+			*p++ = hexlo[v >> 8 & 15];
+		if (v >= 0x10)
+			*p++ = hexlo[v >> 4 & 15];
+		*p++ = hexlo[v & 15];
+	}
+	if (best >= 0 && best + blen == 8)
+		*p++ = ':';
+	return p;
+}
+
+static char *put_addr(char *p, bool v6, const uint8_t *a)
+{
+	return v6 ? put_ip6(p, a) : put_ip4(p, a);
+}
+
+/* Short names of our own (at most NAME_SLACK bytes). */
+static char *put_lit(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+/* Bytes as they are, of any length: a section for each chunk. */
+#define RAW_CHUNK 768
+
+static void jb_raw(struct jb *b, const char *s, size_t n)
+{
+	char *q, *p;
+
+	while (n) {
+		size_t k = n < RAW_CHUNK ? n : RAW_CHUNK;
+
+		SEC(k);
+		memcpy(p, s, k);
+		p += k;
+		END();
+		s += k;
+		n -= k;
 	}
 }
 
-static void jb_addr(struct jb *b, int af, const void *a)
+/* A name from another module in the open section, which counted
+ * NAME_SLACK bytes for it.  A longer one (there is none) gets sections of
+ * its own, and the open one is reopened after it with the same
+ * reservation. */
+__attribute__((noinline, cold))
+static char *put_long_name(struct jb *b, char **qp, char *p, const char *s)
 {
-	char t[INET6_ADDRSTRLEN];
+	size_t max = b->max;
 
-	/* The RFC 5952 form, which is what people type after SRC=; the
-	 * LOG line's fully expanded IPv6 form stays in MESSAGE. */
-	if (inet_ntop(af, a, t, sizeof(t)))
-		jb_puts(b, t);
+	jb_fin(b, *qp, p);
+	jb_raw(b, s, strlen(s));
+	*qp = p = jb_res(b, max);
+	return p;
 }
 
-/* Space-separated words: a leading space only between words. */
-static void jb_word(struct jb *b, bool *first, const char *w)
+static inline char *put_name(struct jb *b, char **qp, char *p, const char *s)
 {
-	if (!*first)
-		jb_ch(b, ' ');
-	*first = false;
-	jb_puts(b, w);
+	char *p0 = p;
+	const char *s0 = s;
+
+	while (*s && s - s0 < NAME_SLACK)
+		*p++ = *s++;
+	if (__builtin_expect(*s != 0, 0))
+		return put_long_name(b, qp, p0, s0);
+	return p;
 }
 
-static void f_u(struct jb *b, const char *key, uint64_t v)
+/* --- fields --------------------------------------------------------------- */
+
+/* KEY=number.  kl <= KEY_MAX. */
+static void f_u(struct jb *b, const char *key, size_t kl, uint32_t v)
 {
-	jb_begin(b, key);
-	jb_u(b, v);
-	jb_end(b);
+	char *q, *p;
+
+	FIELD(KEY_MAX + U32_LEN);
+	memcpy(p, key, kl);
+	p = put_u32(p + kl, v);
+	DONE();
 }
 
-static void f_x(struct jb *b, const char *key, uint32_t v, int min)
+/* Inline, so that the key is copied as the literal it is. */
+#define F_U(b, key, v) f_u(b, key, sizeof(key) - 1, v)
+
+static void f_x(struct jb *b, const char *key, size_t kl, uint32_t v,
+		int min)
 {
-	jb_begin(b, key);
-	jb_x(b, v, min, min > 0);
-	jb_end(b);
+	char *q, *p;
+
+	FIELD(KEY_MAX + 10);
+	memcpy(p, key, kl);
+	p = put_x(p + kl, v, min);
+	DONE();
 }
 
-static void f_strn(struct jb *b, const char *key, const char *s, size_t n)
+#define F_X(b, key, v, min) f_x(b, key, sizeof(key) - 1, v, min)
+
+/* KEY=bytes, any length. */
+static void f_strn(struct jb *b, const char *key, size_t kl, const char *s,
+		   size_t n)
 {
-	jb_begin(b, key);
-	jb_put(b, s, n);
-	jb_end(b);
+	char *q, *p;
+
+	if (n <= RAW_CHUNK) {
+		FIELD(kl + n);
+		memcpy(p, key, kl);
+		p += kl;
+		memcpy(p, s, n);
+		p += n;
+		DONE();
+		return;
+	}
+	FIELD(kl);
+	memcpy(p, key, kl);
+	p += kl;
+	END();
+	jb_raw(b, s, n);
+	jb_close(b);
 }
 
-static void f_str(struct jb *b, const char *key, const char *s)
+#define F_STRN(b, key, s, n) f_strn(b, key, sizeof(key) - 1, s, n)
+#define F_STR(b, key, s) f_strn(b, key, sizeof(key) - 1, s, strlen(s))
+
+static void f_addr(struct jb *b, const char *key, size_t kl, bool v6,
+		   const void *a)
 {
-	f_strn(b, key, s, strlen(s));
+	char *q, *p;
+
+	FIELD(KEY_MAX + ADDR_LEN);
+	memcpy(p, key, kl);
+	p = put_addr(p + kl, v6, a);
+	DONE();
 }
 
-static void f_addr(struct jb *b, const char *key, int af, const void *a)
+#define F_ADDR(b, key, v6, a) f_addr(b, key, sizeof(key) - 1, v6, a)
+
+/* KEY=hex, any length, sep between the bytes (or none). */
+#define HEX_CHUNK 256
+
+static void f_hex(struct jb *b, const char *key, size_t kl, const uint8_t *d,
+		  size_t n, char sep, bool upper)
 {
-	jb_begin(b, key);
-	jb_addr(b, af, a);
-	jb_end(b);
+	size_t k = n < HEX_CHUNK ? n : HEX_CHUNK;
+	char *q, *p;
+
+	FIELD(kl + 3 * k);
+	memcpy(p, key, kl);
+	p += kl;
+	if (k) {
+		/* the first byte has no separator before it */
+		p = put_hex(p, d, 1, 0, upper);
+		p = put_hex(p, d + 1, k - 1, sep, upper);
+	}
+	for (size_t i = k; i < n; i += k) {
+		k = n - i < HEX_CHUNK ? n - i : HEX_CHUNK;
+		END();
+		SEC(3 * k);
+		p = put_hex(p, d + i, k, sep, upper);
+	}
+	DONE();
 }
+
+#define F_HEX(b, key, d, n, sep, upper) \
+	f_hex(b, key, sizeof(key) - 1, d, n, sep, upper)
 
 static bool str_set(const char *s)
 {
 	return s && *s;
+}
+
+/* Does a (not NULL) equal the literal? */
+static bool is(const char *a, const char *lit)
+{
+	while (*lit && *a == *lit) {
+		a++;
+		lit++;
+	}
+	return *a == *lit;
 }
 
 /* --- layers ------------------------------------------------------------- */
@@ -198,11 +512,6 @@ static bool l3_valid(const struct ip_layer *ip)
 {
 	return (ip->kind == L3_IPV4 || ip->kind == L3_IPV6) &&
 	       ip->status != DECODE_TRUNC_L3;
-}
-
-static int l3_af(const struct ip_layer *ip)
-{
-	return ip->kind == L3_IPV6 ? AF_INET6 : AF_INET;
 }
 
 static bool has_ports(const struct ip_layer *ip, uint16_t *sp, uint16_t *dp)
@@ -228,74 +537,84 @@ static bool has_ports(const struct ip_layer *ip, uint16_t *sp, uint16_t *dp)
 	}
 }
 
-static void f_proto(struct jb *b, const char *key, uint8_t proto)
+static void f_proto(struct jb *b, const char *key, size_t kl, uint8_t proto)
 {
 	const char *n = decode_proto_name(proto);
+	char *q, *p;
 
-	jb_begin(b, key);
+	FIELD(KEY_MAX + NAME_SLACK);
+	memcpy(p, key, kl);
+	p += kl;
 	if (n)
-		jb_puts(b, n);
+		p = put_name(b, &q, p, n);
 	else
-		jb_u(b, proto);
-	jb_end(b);
+		p = put_u32(p, proto);
+	DONE();
 }
+
+#define F_PROTO(b, key, proto) f_proto(b, key, sizeof(key) - 1, proto)
 
 static void f_ip(struct jb *b, const struct ip_layer *ip)
 {
-	f_addr(b, "SRC", l3_af(ip), ip->src);
-	f_addr(b, "DST", l3_af(ip), ip->dst);
-	f_u(b, "LEN", ip->pkt_len);
-	if (ip->kind == L3_IPV4) {
-		bool first = true;
+	bool v6 = ip->kind == L3_IPV6;
+	char *q, *p;
 
+	F_ADDR(b, "SRC=", v6, ip->src);
+	F_ADDR(b, "DST=", v6, ip->dst);
+	F_U(b, "LEN=", ip->pkt_len);
+	if (ip->kind == L3_IPV4) {
 		/* Masked as the kernel's LOG target prints them. */
-		f_x(b, "TOS", ip->tos & 0x1e, 2);
-		f_x(b, "PREC", ip->tos & 0xe0, 2);
-		f_u(b, "TTL", ip->ttl);
-		f_u(b, "ID", ip->id);
+		F_X(b, "TOS=", ip->tos & 0x1e, 2);
+		F_X(b, "PREC=", ip->tos & 0xe0, 2);
+		F_U(b, "TTL=", ip->ttl);
+		F_U(b, "ID=", ip->id);
 		if (ip->frag_word & 0xe000) {
-			jb_begin(b, "IP_FLAGS");
-			if (ip->frag_word & 0x8000)
-				jb_word(b, &first, "CE");
-			if (ip->frag_word & 0x4000)
-				jb_word(b, &first, "DF");
-			if (ip->frag_word & 0x2000)
-				jb_word(b, &first, "MF");
-			jb_end(b);
+			static const struct {
+				char s[9];
+				uint8_t n;
+			} words[8] = {
+				{ "", 0 }, { "MF", 2 }, { "DF", 2 },
+				{ "DF MF", 5 }, { "CE", 2 }, { "CE MF", 5 },
+				{ "CE DF", 5 }, { "CE DF MF", 8 },
+			};
+			unsigned f = ip->frag_word >> 13 & 7;
+
+			FIELD(9 + sizeof(words[f].s));
+			CPY(p, "IP_FLAGS=");
+			memcpy(p, words[f].s, sizeof(words[f].s));
+			p += words[f].n;
+			DONE();
 		}
-		if (ip->ihl > 5 && ip->ipopts.raw && ip->ipopts.raw_len) {
-			jb_begin(b, "IP_OPTIONS");
-			jb_hex(b, ip->ipopts.raw, ip->ipopts.raw_len, 0, true);
-			jb_end(b);
-		}
+		if (ip->ihl > 5 && ip->ipopts.raw && ip->ipopts.raw_len)
+			F_HEX(b, "IP_OPTIONS=", ip->ipopts.raw,
+			      ip->ipopts.raw_len, 0, true);
 	} else {
 		unsigned n = ip->n_ext < DECODE_MAX_EXTHDRS ? ip->n_ext :
 			     DECODE_MAX_EXTHDRS;
-		bool first = true;
 
-		f_u(b, "TC", ip->tos);
-		f_u(b, "HOPLIMIT", ip->ttl);
-		f_u(b, "FLOWLBL", ip->flowlabel);
+		F_U(b, "TC=", ip->tos);
+		F_U(b, "HOPLIMIT=", ip->ttl);
+		F_U(b, "FLOWLBL=", ip->flowlabel);
 		if (n) {
-			jb_begin(b, "IPV6_EXT");
+			FIELD(9 + DECODE_MAX_EXTHDRS * (NAME_SLACK + 1));
+			CPY(p, "IPV6_EXT=");
 			for (unsigned i = 0; i < n; i++) {
 				uint8_t t = ip->ext[i].type;
 				const char *en = decode_exthdr_name(t);
 
-				if (!first)
-					jb_ch(b, ' ');
-				first = false;
+				if (i)
+					*p++ = ' ';
 				if (en)
-					jb_puts(b, en);
+					p = put_name(b, &q, p, en);
 				else
-					jb_u(b, t);
+					p = put_u32(p, t);
 			}
-			jb_end(b);
+			DONE();
 		}
 	}
 	if (ip->fragment) {
-		f_u(b, "FRAG", ip->frag_offset);
-		f_u(b, "FRAG_ID", ip->frag_id);
+		F_U(b, "FRAG=", ip->frag_offset);
+		F_U(b, "FRAG_ID=", ip->frag_id);
 	}
 }
 
@@ -307,8 +626,10 @@ static uint32_t be32(const uint8_t *p)
 
 /* One TCP option in TCP_OPTIONS: "MSS=1460", "SACK_PERM", "TS=1/0", ...;
  * kinds we do not know, and known kinds of a length their RFC does not
- * allow, as OPT<kind>[=<hex data>]. */
-static void jb_tcpopt(struct jb *b, const struct opt *o)
+ * allow, as OPT<kind>[=<hex data>].  At most 7 + 2 * 253 bytes. */
+#define TCPOPT_MAX 640
+
+static char *put_tcpopt(char *p, const struct opt *o)
 {
 	const uint8_t *d = o->data;
 	unsigned dl = o->len >= 2 ? o->len - 2u : 0;
@@ -318,119 +639,135 @@ static void jb_tcpopt(struct jb *b, const struct opt *o)
 	case 2:
 		if (!ok || dl != 2)
 			break;
-		jb_puts(b, "MSS=");
-		jb_u(b, (unsigned)d[0] << 8 | d[1]);
-		return;
+		CPY(p, "MSS=");
+		return put_u32(p, (unsigned)d[0] << 8 | d[1]);
 	case 3:
 		if (!ok || dl != 1)
 			break;
-		jb_puts(b, "WS=");
-		jb_u(b, d[0]);
-		return;
+		CPY(p, "WS=");
+		return put_u32(p, d[0]);
 	case 4:
 		if (dl != 0)
 			break;
-		jb_puts(b, "SACK_PERM");
-		return;
+		return CPY(p, "SACK_PERM");
 	case 5:
 		if (!ok || dl < 8 || dl > 32 || dl % 8)
 			break;
-		jb_puts(b, "SACK=");
+		CPY(p, "SACK=");
 		for (unsigned i = 0; i < dl; i += 8) {
 			if (i)
-				jb_ch(b, ',');
-			jb_u(b, be32(d + i));
-			jb_ch(b, '-');
-			jb_u(b, be32(d + i + 4));
+				*p++ = ',';
+			p = put_u32(p, be32(d + i));
+			*p++ = '-';
+			p = put_u32(p, be32(d + i + 4));
 		}
-		return;
+		return p;
 	case 8:
 		if (!ok || dl != 8)
 			break;
-		jb_puts(b, "TS=");
-		jb_u(b, be32(d));
-		jb_ch(b, '/');
-		jb_u(b, be32(d + 4));
-		return;
+		CPY(p, "TS=");
+		p = put_u32(p, be32(d));
+		*p++ = '/';
+		return put_u32(p, be32(d + 4));
 	case 19:
 		if (dl != 16)
 			break;
-		jb_puts(b, "MD5");
-		return;
+		return CPY(p, "MD5");
 	case 29:
 		if (!ok || dl < 2)
 			break;
-		jb_puts(b, "AO=");
-		jb_u(b, d[0]);
-		jb_ch(b, '/');
-		jb_u(b, d[1]);
-		return;
+		CPY(p, "AO=");
+		p = put_u32(p, d[0]);
+		*p++ = '/';
+		return put_u32(p, d[1]);
 	case 30:
 		if (!ok || dl < 1)
 			break;
-		jb_puts(b, "MPTCP=");
-		jb_u(b, d[0] >> 4);
-		return;
+		CPY(p, "MPTCP=");
+		return put_u32(p, d[0] >> 4);
 	case 34:
 		if (!ok || dl > 16)
 			break;
-		jb_puts(b, "FASTOPEN");
+		CPY(p, "FASTOPEN");
 		if (dl) {
-			jb_ch(b, '=');
-			jb_hex(b, d, dl, 0, true);
+			*p++ = '=';
+			p = put_hex(p, d, dl, 0, true);
 		}
-		return;
+		return p;
 	}
-	jb_puts(b, "OPT");
-	jb_u(b, o->kind);
+	CPY(p, "OPT");
+	p = put_u32(p, o->kind);
 	if (d && dl) {
-		jb_ch(b, '=');
-		jb_hex(b, d, dl, 0, true);
+		*p++ = '=';
+		p = put_hex(p, d, dl, 0, true);
 	}
+	return p;
 }
 
 static void f_tcp(struct jb *b, const struct l4_tcp *t)
 {
 	static const struct {
 		uint16_t bit;
-		const char *name;
+		char name[4];
+		uint8_t n;
 	} flags[] = {
-		{ TCPF_AE, "AE" }, { TCPF_CWR, "CWR" }, { TCPF_ECE, "ECE" },
-		{ TCPF_URG, "URG" }, { TCPF_ACK, "ACK" }, { TCPF_PSH, "PSH" },
-		{ TCPF_RST, "RST" }, { TCPF_SYN, "SYN" }, { TCPF_FIN, "FIN" },
+		{ TCPF_AE, "AE", 2 }, { TCPF_CWR, "CWR", 3 },
+		{ TCPF_ECE, "ECE", 3 }, { TCPF_URG, "URG", 3 },
+		{ TCPF_ACK, "ACK", 3 }, { TCPF_PSH, "PSH", 3 },
+		{ TCPF_RST, "RST", 3 }, { TCPF_SYN, "SYN", 3 },
+		{ TCPF_FIN, "FIN", 3 },
 	};
-	bool first = true;
+	char *q, *p, sep = 0;
 
-	f_u(b, "SEQ", t->seq);
-	f_u(b, "ACK", t->ack);
-	f_u(b, "WINDOW", t->window);
-	f_u(b, "URGP", t->urgp);
+	F_U(b, "SEQ=", t->seq);
+	F_U(b, "ACK=", t->ack);
+	F_U(b, "WINDOW=", t->window);
+	F_U(b, "URGP=", t->urgp);
 	/* Present, possibly empty, for every TCP packet: a segment with no
 	 * flag at all is worth finding. */
-	jb_begin(b, "TCP_FLAGS");
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-		if (t->flags & flags[i].bit)
-			jb_word(b, &first, flags[i].name);
-	jb_end(b);
+	FIELD(10 + 9 * 4 + 1);
+	CPY(p, "TCP_FLAGS=");
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (t->flags & flags[i].bit) {
+			*p = ' ';
+			p += sep;
+			sep = 1;
+			memcpy(p, flags[i].name, sizeof(flags[i].name));
+			p += flags[i].n;
+		}
+	}
+	DONE();
 	if (t->doff > 5) {
 		const struct opt_list *ol = &t->opts;
 		unsigned n = ol->n < DECODE_MAX_OPTS ? ol->n : DECODE_MAX_OPTS;
+		bool first = true;
 
-		first = true;
-		jb_begin(b, "TCP_OPTIONS");
+		FIELD(12);
+		CPY(p, "TCP_OPTIONS=");
 		for (unsigned i = 0; i < n; i++) {
 			if (ol->o[i].kind <= 1)
 				continue;       /* EOL, NOP */
+			END();
+			SEC(1 + TCPOPT_MAX);
 			if (!first)
-				jb_ch(b, ' ');
+				*p++ = ' ';
 			first = false;
-			jb_tcpopt(b, &ol->o[i]);
+			p = put_tcpopt(p, &ol->o[i]);
 		}
-		if (ol->raw_len < ol->want_len)
-			jb_word(b, &first, "TRUNCATED");
-		if (ol->malformed)
-			jb_word(b, &first, "MALFORMED");
-		jb_end(b);
+		END();
+		SEC(20);
+		if (ol->raw_len < ol->want_len) {
+			if (!first)
+				*p++ = ' ';
+			first = false;
+			CPY(p, "TRUNCATED");
+		}
+		if (ol->malformed) {
+			if (!first)
+				*p++ = ' ';
+			CPY(p, "MALFORMED");
+		}
+		DONE();
 	}
 }
 
@@ -441,27 +778,27 @@ static void f_icmp(struct jb *b, const struct record *rec,
 	const struct ip_layer *in = &rec->inner;
 	uint16_t sp, dp;
 
-	f_u(b, "ICMP_TYPE", ic->type);
-	f_u(b, "ICMP_CODE", ic->code);
+	F_U(b, "ICMP_TYPE=", ic->type);
+	F_U(b, "ICMP_CODE=", ic->code);
 	if (ic->has_echo) {
-		f_u(b, "ICMP_ID", ic->id);
-		f_u(b, "ICMP_SEQ", ic->seq);
+		F_U(b, "ICMP_ID=", ic->id);
+		F_U(b, "ICMP_SEQ=", ic->seq);
 	}
 	if (ic->has_mtu)
-		f_u(b, "ICMP_MTU", ic->mtu);
+		F_U(b, "ICMP_MTU=", ic->mtu);
 	if (ic->has_gateway)
-		f_addr(b, "ICMP_GATEWAY", AF_INET, ic->gateway);
+		F_ADDR(b, "ICMP_GATEWAY=", false, ic->gateway);
 	if (ic->has_pointer)
-		f_u(b, "ICMP_POINTER", ic->pointer);
+		F_U(b, "ICMP_POINTER=", ic->pointer);
 	/* The quoted packet gets names of its own: SRC=/DST= must only ever
 	 * match the packet that was logged. */
 	if (rec->has_inner && l3_valid(in)) {
-		f_addr(b, "QUOTED_SRC", l3_af(in), in->src);
-		f_addr(b, "QUOTED_DST", l3_af(in), in->dst);
-		f_proto(b, "QUOTED_PROTO", in->proto);
+		F_ADDR(b, "QUOTED_SRC=", in->kind == L3_IPV6, in->src);
+		F_ADDR(b, "QUOTED_DST=", in->kind == L3_IPV6, in->dst);
+		F_PROTO(b, "QUOTED_PROTO=", in->proto);
 		if (has_ports(in, &sp, &dp)) {
-			f_u(b, "QUOTED_SPT", sp);
-			f_u(b, "QUOTED_DPT", dp);
+			F_U(b, "QUOTED_SPT=", sp);
+			F_U(b, "QUOTED_DPT=", dp);
 		}
 	}
 }
@@ -474,12 +811,12 @@ static void f_spi(struct jb *b, const struct ip_layer *ip)
 		const struct ext_hdr *e = &ip->ext[i];
 
 		if ((e->type == P_AH || e->type == P_ESP) && e->complete) {
-			f_u(b, "SPI", e->u.spi);
+			F_U(b, "SPI=", e->u.spi);
 			return;
 		}
 	}
 	if (ip->l4 == L4_DECODED && (ip->proto == P_AH || ip->proto == P_ESP))
-		f_u(b, "SPI", ip->t.spi.spi);
+		F_U(b, "SPI=", ip->t.spi.spi);
 }
 
 static void f_transport(struct jb *b, const struct record *rec,
@@ -487,10 +824,10 @@ static void f_transport(struct jb *b, const struct record *rec,
 {
 	uint16_t sp, dp;
 
-	f_proto(b, "PROTO", ip->proto);
+	F_PROTO(b, "PROTO=", ip->proto);
 	if (has_ports(ip, &sp, &dp)) {
-		f_u(b, "SPT", sp);
-		f_u(b, "DPT", dp);
+		F_U(b, "SPT=", sp);
+		F_U(b, "DPT=", dp);
 	}
 	if (ip->l4 == L4_DECODED) {
 		switch (ip->proto) {
@@ -499,7 +836,7 @@ static void f_transport(struct jb *b, const struct record *rec,
 			break;
 		case P_UDP:
 		case P_UDPLITE:
-			f_u(b, "UDP_LEN", ip->t.udp.len);
+			F_U(b, "UDP_LEN=", ip->t.udp.len);
 			break;
 		case P_ICMP:
 		case P_ICMPV6:
@@ -542,28 +879,32 @@ static const char *l4_state_name(enum l4_state s)
 static void f_nflog(struct jb *b, const struct nflog_meta *m,
 		    const struct journal_ctx *c)
 {
-	uint32_t p = m->present;
+	uint32_t pr = m->present;
 	const char *fam = family_name(m->family);
+	char *q, *p;
 
 	if (str_set(c->rule))
-		f_str(b, "NFLOG_RULE", c->rule);
-	f_u(b, "NFLOG_GROUP", m->group);
-	if (fam)
-		f_str(b, "NFLOG_FAMILY", fam);
-	else
-		f_u(b, "NFLOG_FAMILY", m->family);
-	if (p & NFLOG_HAVE_HWPROTO) {
+		F_STR(b, "NFLOG_RULE=", c->rule);
+	F_U(b, "NFLOG_GROUP=", m->group);
+	FIELD(13 + NAME_SLACK);
+	CPY(p, "NFLOG_FAMILY=");
+	p = fam ? put_lit(p, fam) : put_u32(p, m->family);
+	DONE();
+	if (pr & NFLOG_HAVE_HWPROTO) {
 		const char *hn = nflog_hook_name(m->family, m->hook);
 
-		if (hn && strcmp(hn, "unknown"))
-			f_str(b, "NFLOG_HOOK", hn);
+		FIELD(11 + NAME_SLACK);
+		CPY(p, "NFLOG_HOOK=");
+		if (hn && !is(hn, "unknown"))
+			p = put_name(b, &q, p, hn);
 		else
-			f_u(b, "NFLOG_HOOK", m->hook);
+			p = put_u32(p, m->hook);
+		DONE();
 	}
-	if (p & NFLOG_HAVE_SEQ)
-		f_u(b, "NFLOG_SEQ", m->seq);
-	if (p & NFLOG_HAVE_SEQ_GLOBAL)
-		f_u(b, "NFLOG_SEQ_GLOBAL", m->seq_global);
+	if (pr & NFLOG_HAVE_SEQ)
+		F_U(b, "NFLOG_SEQ=", m->seq);
+	if (pr & NFLOG_HAVE_SEQ_GLOBAL)
+		F_U(b, "NFLOG_SEQ_GLOBAL=", m->seq_global);
 }
 
 /* IN= and OUT= are what the LOG line calls so: for the bridge family the
@@ -573,79 +914,78 @@ static void f_nflog(struct jb *b, const struct nflog_meta *m,
 static void f_devices(struct jb *b, const struct nflog_meta *m,
 		      const struct log_ifnames *ifn)
 {
-	uint32_t p = m->present;
+	uint32_t pr = m->present;
 	bool br = m->family == NFPROTO_BRIDGE;
-	bool pin = p & NFLOG_HAVE_PHYSINDEV, pout = p & NFLOG_HAVE_PHYSOUTDEV;
+	bool pin = pr & NFLOG_HAVE_PHYSINDEV, pout = pr & NFLOG_HAVE_PHYSOUTDEV;
 	const char *in = NULL, *out = NULL;
 
 	if (br && pin)
 		in = ifn->physin;
-	else if (p & NFLOG_HAVE_INDEV)
+	else if (pr & NFLOG_HAVE_INDEV)
 		in = ifn->in;
 	if (br && pout)
 		out = ifn->physout;
-	else if (p & NFLOG_HAVE_OUTDEV)
+	else if (pr & NFLOG_HAVE_OUTDEV)
 		out = ifn->out;
 	if (str_set(in))
-		f_str(b, "IN", in);
+		F_STR(b, "IN=", in);
 	if (str_set(out))
-		f_str(b, "OUT", out);
+		F_STR(b, "OUT=", out);
 	if (pin && str_set(ifn->physin))
-		f_str(b, "PHYSIN", ifn->physin);
+		F_STR(b, "PHYSIN=", ifn->physin);
 	if (pout && str_set(ifn->physout))
-		f_str(b, "PHYSOUT", ifn->physout);
-	if (p & NFLOG_HAVE_INDEV)
-		f_u(b, "NFLOG_INDEV", m->indev);
-	if (p & NFLOG_HAVE_OUTDEV)
-		f_u(b, "NFLOG_OUTDEV", m->outdev);
+		F_STR(b, "PHYSOUT=", ifn->physout);
+	if (pr & NFLOG_HAVE_INDEV)
+		F_U(b, "NFLOG_INDEV=", m->indev);
+	if (pr & NFLOG_HAVE_OUTDEV)
+		F_U(b, "NFLOG_OUTDEV=", m->outdev);
 	if (pin)
-		f_u(b, "NFLOG_PHYSINDEV", m->physindev);
+		F_U(b, "NFLOG_PHYSINDEV=", m->physindev);
 	if (pout)
-		f_u(b, "NFLOG_PHYSOUTDEV", m->physoutdev);
-	if ((p & NFLOG_HAVE_HWHEADER) && m->hwheader && m->hwheader_len) {
-		jb_begin(b, "MAC");
-		jb_hex(b, m->hwheader, m->hwheader_len, ':', false);
-		jb_end(b);
-	}
-	if ((p & NFLOG_HAVE_HWADDR) && m->hwaddr_len) {
-		jb_begin(b, "MACSRC");
-		jb_hex(b, m->hwaddr, m->hwaddr_len < sizeof(m->hwaddr) ?
-		       m->hwaddr_len : sizeof(m->hwaddr), ':', false);
-		jb_end(b);
-	}
+		F_U(b, "NFLOG_PHYSOUTDEV=", m->physoutdev);
+	if ((pr & NFLOG_HAVE_HWHEADER) && m->hwheader && m->hwheader_len)
+		F_HEX(b, "MAC=", m->hwheader, m->hwheader_len, ':', false);
+	if ((pr & NFLOG_HAVE_HWADDR) && m->hwaddr_len)
+		F_HEX(b, "MACSRC=", m->hwaddr,
+		      m->hwaddr_len < sizeof(m->hwaddr) ? m->hwaddr_len :
+		      sizeof(m->hwaddr), ':', false);
 }
 
 static void f_ct(struct jb *b, const struct nflog_meta *m)
 {
 	const struct nflog_ct *ct = &m->ct;
-	int af = ct->orig_family == AF_INET6 ? AF_INET6 : AF_INET;
+	bool v6 = ct->orig_family == AF_INET6;
+	char *q, *p;
 
 	if (m->present & NFLOG_HAVE_CT_INFO) {
 		const char *s = nflog_ctinfo_name(m->ct_info);
 
-		if (strcmp(s, "unknown"))
-			f_str(b, "CT_STATE", s);
+		FIELD(9 + NAME_SLACK);
+		CPY(p, "CT_STATE=");
+		if (!is(s, "unknown"))
+			p = put_name(b, &q, p, s);
 		else
-			f_u(b, "CT_STATE", m->ct_info);
+			p = put_u32(p, m->ct_info);
+		DONE();
 	}
 	if (!(m->present & NFLOG_HAVE_CT))
 		return;
 	if (ct->present & NFLOG_CT_HAVE_ID)
-		f_u(b, "CT_ID", ct->id);
+		F_U(b, "CT_ID=", ct->id);
 	if (ct->present & NFLOG_CT_HAVE_STATUS)
-		f_x(b, "CT_STATUS", ct->status, 0);
+		F_X(b, "CT_STATUS=", ct->status, 0);
 	if (ct->present & NFLOG_CT_HAVE_MARK)
-		f_x(b, "CT_MARK", ct->mark, 0);
+		F_X(b, "CT_MARK=", ct->mark, 0);
 	if (ct->present & NFLOG_CT_HAVE_ZONE)
-		f_u(b, "CT_ZONE", ct->zone);
+		F_U(b, "CT_ZONE=", ct->zone);
 	if (ct->present & NFLOG_CT_HAVE_ORIG) {
-		f_addr(b, "CT_ORIG_SRC", af, ct->orig_src);
-		f_addr(b, "CT_ORIG_DST", af, ct->orig_dst);
-		f_proto(b, "CT_ORIG_PROTO", ct->orig_proto);
+		F_ADDR(b, "CT_ORIG_SRC=", v6, ct->orig_src);
+		F_ADDR(b, "CT_ORIG_DST=", v6, ct->orig_dst);
+		F_PROTO(b, "CT_ORIG_PROTO=", ct->orig_proto);
 	}
 	if (ct->present & NFLOG_CT_HAVE_ORIG_PORTS) {
-		f_u(b, "CT_ORIG_SPT", ct->orig_sport);
-		f_u(b, "CT_ORIG_DPT", ct->orig_dport);
+		F_U(b, "CT_ORIG_SPT=", ct->orig_sport);
+		F_U(b, "CT_ORIG_DPT=", ct->orig_dport);
 	}
 }
 
@@ -659,15 +999,16 @@ _Static_assert(sizeof(((struct journal_fields *)0)->arena) >=
 static int f_message(struct jb *b, const struct record *rec,
 		     const struct journal_ctx *c, const struct log_ifnames *ifn)
 {
-	struct journal_fields *jf = b->jf;
+	char *q, *p;
 	int r;
 
-	jb_begin(b, "MESSAGE");
-	r = fmt_log(rec, ifn, c->log_flags, jf->arena + jf->used,
-		    FMT_LOG_MAX);
+	FIELD(8);
+	CPY(p, "MESSAGE=");
+	END();
+	r = fmt_log(rec, ifn, c->log_flags, b->p, FMT_LOG_MAX);
 	if (r > 0)
-		jf->used += (size_t)r;
-	jb_end(b);
+		b->p += r;
+	jb_close(b);
 	return r < 0 ? r : 0;
 }
 
@@ -681,7 +1022,7 @@ int fmt_journal(const struct record *rec, const struct journal_ctx *ctx,
 	const struct log_ifnames *ifn = c->ifn ? c->ifn : &noifn;
 	const struct nflog_meta *m = rec->meta ? rec->meta : &nometa;
 	const struct ip_layer *ip = &rec->ip;
-	struct jb b = { .jf = jf };
+	struct jb jb, *b = &jb;
 	int prio = c->priority, err;
 	struct record tmp;
 
@@ -692,43 +1033,50 @@ int fmt_journal(const struct record *rec, const struct journal_ctx *ctx,
 		rec = &tmp;
 	}
 	jf->n = 0;
-	jf->used = 0;
-	err = f_message(&b, rec, c, ifn);
+	jb.jf = jf;
+	jb.p = jf->arena;
+	jb.end = jf->arena + sizeof(jf->arena);
+	jb.over = false;
+	jb.lost = false;
+	err = f_message(b, rec, c, ifn);
 	if (!ctx || prio < 0 || prio > 7)
 		prio = PRIORITY_DEFAULT;
-	f_u(&b, "PRIORITY", (unsigned)prio);
-	f_str(&b, "SYSLOG_IDENTIFIER",
-	      str_set(c->identifier) ? c->identifier : "nflogd");
-	f_str(&b, "MESSAGE_ID", FMT_JOURNAL_PACKET_MESSAGE_ID);
+	F_U(b, "PRIORITY=", (unsigned)prio);
+	if (str_set(c->identifier))
+		F_STR(b, "SYSLOG_IDENTIFIER=", c->identifier);
+	else
+		F_STR(b, "SYSLOG_IDENTIFIER=", "nflogd");
+	F_STR(b, "MESSAGE_ID=", FMT_JOURNAL_PACKET_MESSAGE_ID);
 
-	f_nflog(&b, m, c);
-	f_devices(&b, m, ifn);
+	f_nflog(b, m, c);
+	f_devices(b, m, ifn);
 	if (l3_valid(ip)) {
-		f_ip(&b, ip);
-		f_transport(&b, rec, ip);
+		f_ip(b, ip);
+		f_transport(b, rec, ip);
 	}
 	if (m->present & NFLOG_HAVE_UID)
-		f_u(&b, "UID", m->uid);
+		F_U(b, "UID=", m->uid);
 	if (m->present & NFLOG_HAVE_GID)
-		f_u(&b, "GID", m->gid);
+		F_U(b, "GID=", m->gid);
 	if (m->present & NFLOG_HAVE_MARK)
-		f_x(&b, "MARK", m->mark, 0);
-	f_ct(&b, m);
+		F_X(b, "MARK=", m->mark, 0);
+	f_ct(b, m);
 	if (ip->status != DECODE_OK)
-		f_str(&b, "DECODE_STATUS", decode_status_str(ip->status));
+		F_STR(b, "DECODE_STATUS=", decode_status_str(ip->status));
 	if (l3_valid(ip) && ip->l4 != L4_DECODED)
-		f_str(&b, "DECODE_L4", l4_state_name(ip->l4));
+		F_STR(b, "DECODE_L4=", l4_state_name(ip->l4));
 	if (ip->snapped)
-		f_str(&b, "DECODE_SNAPPED", "1");
+		F_STR(b, "DECODE_SNAPPED=", "1");
 	/* The prefix exactly as the rule has it, trailing spaces and all;
 	 * last, because only it can be long enough not to fit (from a pcap
 	 * file), and then it should cost no other field. */
 	if ((m->present & NFLOG_HAVE_PREFIX) && m->prefix)
-		f_strn(&b, "NFLOG_PREFIX", m->prefix, m->prefix_len);
+		F_STRN(b, "NFLOG_PREFIX=", m->prefix, m->prefix_len);
+	jf->used = (size_t)(jb.p - jf->arena);
 
 	if (err < 0)
 		return err;
-	if (b.lost)
+	if (jb.lost)
 		return -ENOSPC;
 	return (int)jf->n;
 }

@@ -1,18 +1,32 @@
 /* fmt_json: record -> one JSON object, schema in docs/record-schema.md.
  *
- * The object is written front to back into the caller's buffer by a small
- * writer that remembers whether it ran out of room; nothing is allocated
- * and nothing is formatted twice.  Members are emitted only when the record
- * really carries them, so "absent" always means "not known", never zero.
+ * The object is written front to back into the caller's buffer; nothing is
+ * allocated and nothing is formatted twice.  Members are emitted only when
+ * the record really carries them, so "absent" always means "not known",
+ * never zero.
+ *
+ * How it stays fast (docs/performance.md): the output is built in
+ * sections, each a run of members with a known worst-case size.  A section
+ * first reserves its worst case (one comparison); when the buffer has that
+ * much room left, the section is written straight into it with no further
+ * checks: keys are string literals whose separators, quotes and colons are
+ * part of the literal, so a key is one fixed-size memcpy, and numbers,
+ * addresses, MACs and times are formatted by hand.  Only when the buffer is
+ * nearly full does a section go to a scratch area first, and is then copied
+ * if what it actually wrote fits; so the result is -ENOSPC exactly when the
+ * whole object does not fit, as before.  Strings of unbounded length (the
+ * prefix, names from the caller, hex dumps) are written in chunks of
+ * bounded size the same way.
  */
 #include "fmt_json.h"
 
-#include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <linux/netfilter.h>
 
@@ -27,201 +41,459 @@ enum {
 	P_UDPLITE = 136,
 };
 
+/* --- the writer ---------------------------------------------------------- */
+
+/* Largest section: see the STR_CHUNK / HEX_CHUNK assertions below. */
+#define JW_TMP 1024
+
 struct jw {
-	char *buf;
-	size_t size;
-	size_t len;
+	char *p;        /* next byte */
+	char *end;      /* last byte of the buffer: the NUL must fit at p */
 	bool full;      /* ran out of room: the result is -ENOSPC */
-	bool comma;     /* the next member or element needs a ',' first */
+	/* Separator before the next member of the object a layer is written
+	 * into: ',' in the record, '{' at the start of "quoted". */
+	char sep;
+	size_t max;     /* the open section's reservation */
+	char tmp[JW_TMP];       /* a section that might not fit goes here */
 };
 
-static const char hexdig[] = "0123456789abcdef";
-
-/* Room for n more bytes and the NUL, or NULL: the writer is then full for
- * good and the result is -ENOSPC. */
-static char *jw_room(struct jw *w, size_t n)
+/* Open a section of at most max bytes: where to write it.  Once the
+ * writer is full, end == p, so every later section goes to tmp and is
+ * dropped by jw_spill(). */
+static inline char *jw_res(struct jw *w, size_t max)
 {
-	if (w->full || n >= w->size - w->len) {
+	assert(max <= JW_TMP);
+	w->max = max;
+	if (__builtin_expect((size_t)(w->end - w->p) >= max, 1))
+		return w->p;
+	return w->tmp;
+}
+
+/* A section written to tmp: keep it if it fits, else the writer is full
+ * for good. */
+__attribute__((noinline, cold))
+static void jw_spill(struct jw *w, size_t n)
+{
+	if (!w->full && n <= (size_t)(w->end - w->p)) {
+		memcpy(w->p, w->tmp, n);
+		w->p += n;
+	} else {
 		w->full = true;
-		return NULL;
-	}
-	return w->buf + w->len;
-}
-
-static void jw_put(struct jw *w, const void *s, size_t n)
-{
-	char *p = jw_room(w, n);
-
-	if (p) {
-		memcpy(p, s, n);
-		w->len += n;
+		w->end = w->p;
 	}
 }
 
-static void jw_puts(struct jw *w, const char *s)
+/* Close the section opened at q, now ending at p. */
+static inline void jw_fin(struct jw *w, const char *q, char *p)
 {
-	jw_put(w, s, strlen(s));
+	assert(p >= q && (size_t)(p - q) <= w->max);
+	if (__builtin_expect(q != w->tmp, 1))
+		w->p = p;
+	else
+		jw_spill(w, (size_t)(p - q));
 }
 
-static void jw_ch(struct jw *w, char c)
-{
-	char *p = jw_room(w, 1);
+/* Sections inside an emitter: q is where the open one starts, p the next
+ * byte. */
+#define SEC(max) (q = p = jw_res(w, (max)))
+#define END() jw_fin(w, q, p)
 
-	if (p) {
-		*p = c;
-		w->len++;
+/* Append a string literal: its length is a compile-time constant, so this
+ * is a few moves. */
+#define CPY(p, lit) \
+	((p) = (char *)memcpy((p), (lit), sizeof(lit) - 1) + (sizeof(lit) - 1))
+
+/* Close an object or array whose first member would have written the
+ * opening bracket c (still in c when it had no member). */
+#define CLOSE(p, c, br) do {                    \
+		if ((c) != ',')                 \
+			*(p)++ = (c);           \
+		*(p)++ = (br);                  \
+	} while (0)
+
+/* Start a member of the layer object (record or "quoted"). */
+#define LSEP(p) (*(p)++ = w->sep, w->sep = ',')
+
+/* Worst cases of single values, quotes included. */
+#define U32_LEN 10
+#define U64_LEN 20
+#define ADDR_LEN 47     /* "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255" */
+#define MAC_LEN 25      /* 8 bytes (hwaddr's size), quoted */
+#define TIME_LEN 29     /* "9999-12-31T23:59:59.999999Z" */
+/* Names other modules give us (decode_status_str() ...) are copied
+ * inside a section that counts this much for each; a longer one (none is)
+ * is moved to a section of its own. */
+#define NAME_SLACK 32
+
+static const char hexdig[] = "0123456789abcdef";
+static const char dig2[201] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* --- values --------------------------------------------------------------- */
+
+/* Exactly four digits of v < 10000. */
+static inline char *put4(char *p, uint32_t v)
+{
+	memcpy(p, dig2 + 2 * (v / 100), 2);
+	memcpy(p + 2, dig2 + 2 * (v % 100), 2);
+	return p + 4;
+}
+
+/* One to four digits of v < 10000, no leading zeros. */
+static inline char *put_upto4(char *p, uint32_t v)
+{
+	if (v < 100) {
+		if (v < 10) {
+			*p = (char)('0' + v);
+			return p + 1;
+		}
+		memcpy(p, dig2 + 2 * v, 2);
+		return p + 2;
 	}
-}
-
-/* Start a member (key != NULL) or an array element (key == NULL).  Keys
- * are our own literals: plain ASCII, nothing to escape.  Asking for one
- * byte more than a first member needs is harmless: a value or a closing
- * bracket always follows. */
-static void jw_sep(struct jw *w, const char *key)
-{
-	size_t kl = key ? strlen(key) : 0;
-	char *p = jw_room(w, kl + 4), *s = p;
-
-	if (!p)
-		return;
-	if (w->comma)
-		*p++ = ',';
-	w->comma = true;
-	if (key) {
-		*p++ = '"';
-		memcpy(p, key, kl);
-		p += kl;
-		*p++ = '"';
-		*p++ = ':';
+	if (v < 1000) {
+		*p = (char)('0' + v / 100);
+		memcpy(p + 1, dig2 + 2 * (v % 100), 2);
+		return p + 3;
 	}
-	w->len += (size_t)(p - s);
+	return put4(p, v);
 }
 
-static void jw_open(struct jw *w, const char *key, char c)
+/* Numbers of three digits or more (put_u32() writes the short ones): in
+ * groups of four digits, no loop. */
+__attribute__((noinline))
+static char *put_u32_long(char *p, uint32_t v)
 {
-	jw_sep(w, key);
-	jw_ch(w, c);
-	w->comma = false;
+	if (v < 10000) {
+		if (v < 1000) {
+			*p = (char)('0' + v / 100);
+			memcpy(p + 1, dig2 + 2 * (v % 100), 2);
+			return p + 3;
+		}
+		return put4(p, v);
+	}
+	if (v < 100000) {
+		*p = (char)('0' + v / 10000);
+		return put4(p + 1, v % 10000);
+	}
+	if (v < 100000000) {
+		p = put_upto4(p, v / 10000);
+		return put4(p, v % 10000);
+	}
+	p = put_upto4(p, v / 100000000);
+	v %= 100000000;
+	p = put4(p, v / 10000);
+	return put4(p, v % 10000);
 }
 
-static void jw_obj(struct jw *w, const char *key)
+/* Most numbers in a record are below 100: those inline, at each call
+ * site, so each has a branch of its own to predict. */
+static inline char *put_u32(char *p, uint32_t v)
 {
-	jw_open(w, key, '{');
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	if (v < 100) {
+		memcpy(p, dig2 + 2 * v, 2);
+		return p + 2;
+	}
+	return put_u32_long(p, v);
 }
 
-static void jw_arr(struct jw *w, const char *key)
-{
-	jw_open(w, key, '[');
-}
-
-static void jw_close(struct jw *w, char c)
-{
-	jw_ch(w, c);
-	w->comma = true;
-}
-
-static void jw_end(struct jw *w)
-{
-	jw_close(w, '}');
-}
-
-static void jw_aend(struct jw *w)
-{
-	jw_close(w, ']');
-}
-
-static size_t fmt_u64(char *t, uint64_t v)
-{
-	char tmp[20];
-	size_t i = sizeof(tmp), n;
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	n = sizeof(tmp) - i;
-	memcpy(t, tmp + i, n);
-	return n;
-}
-
-static void jw_uint(struct jw *w, const char *key, uint64_t v)
+static char *put_u64(char *p, uint64_t v)
 {
 	char t[20];
+	size_t i = sizeof(t);
 
-	jw_sep(w, key);
-	jw_put(w, t, fmt_u64(t, v));
+	if (v <= UINT32_MAX)
+		return put_u32(p, (uint32_t)v);
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(p, t + i, sizeof(t) - i);
+	return p + sizeof(t) - i;
 }
 
 /* ECS keeps some numbers as keyword strings (network.iana_number, ...). */
-static void jw_uint_str(struct jw *w, const char *key, uint64_t v)
+static char *put_u32_str(char *p, uint32_t v)
 {
-	char t[22];
-	size_t n;
-
-	t[0] = '"';
-	n = fmt_u64(t + 1, v);
-	t[n + 1] = '"';
-	jw_sep(w, key);
-	jw_put(w, t, n + 2);
+	*p++ = '"';
+	p = put_u32(p, v);
+	*p++ = '"';
+	return p;
 }
 
-static void jw_bool(struct jw *w, const char *key, bool v)
+static char *put_bool(char *p, bool v)
 {
-	jw_sep(w, key);
-	jw_puts(w, v ? "true" : "false");
+	if (v)
+		return CPY(p, "true");
+	return CPY(p, "false");
 }
 
-/* One of our own ASCII literals as a string value. */
-static void jw_lit(struct jw *w, const char *key, const char *s)
+/* Short ASCII names of our own tables (at most NAME_SLACK bytes). */
+static char *put_lit(char *p, const char *s)
 {
-	jw_sep(w, key);
-	jw_ch(w, '"');
-	jw_puts(w, s);
-	jw_ch(w, '"');
+	while (*s)
+		*p++ = *s++;
+	return p;
 }
 
-static void jw_hex(struct jw *w, const char *key, const uint8_t *p, size_t n)
-{
-	char *t;
+/* Two lowercase hex digits for each byte value. */
+static const char hex2[513] =
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
-	jw_sep(w, key);
-	t = jw_room(w, 2 * n + 2);
-	if (!t)
-		return;
-	*t++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		*t++ = hexdig[p[i] >> 4];
-		*t++ = hexdig[p[i] & 15];
+/* The hex digits of 4 bytes, in the order they are in memory: 8 chars
+ * for an 8-byte store (little-endian), lower case unless upper. */
+static inline uint64_t hex4(const uint8_t *d, bool upper)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint32_t v;
+	uint64_t t, n;
+
+	memcpy(&v, d, 4);
+	/* byte i of v into 16-bit lane i, its high nibble first */
+	t = v;
+	t = (t | t << 16) & 0x0000ffff0000ffffull;
+	t = (t | t << 8) & 0x00ff00ff00ff00ffull;
+	n = (t >> 4 & 0x000f000f000f000full) | (t & 0x000f000f000f000full) << 8;
+	/* nibble -> '0'..'9', 'a'..'f' */
+	return n + ones * '0' +
+	       ((n + ones * 6) >> 4 & ones) * (upper ? 'A' - '9' - 1 :
+						'a' - '9' - 1);
+}
+
+static char *put_hex(char *p, const uint8_t *d, size_t n)
+{
+	size_t i = 0;
+
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+		for (; i + 4 <= n; i += 4) {
+			uint64_t h = hex4(d + i, false);
+
+			memcpy(p, &h, 8);
+			p += 8;
+		}
 	}
-	*t = '"';
-	w->len += 2 * n + 2;
+	for (; i < n; i++) {
+		memcpy(p, hex2 + 2 * d[i], 2);
+		p += 2;
+	}
+	return p;
 }
 
-/* Link-layer address: lowercase, colon-separated (as the LOG line and
- * ip-link print it), or upper case with hyphens (RFC 7042, what ECS asks
- * for in source.mac / destination.mac). */
-static void jw_mac(struct jw *w, const char *key, const uint8_t *p, size_t n,
-		   bool ecs)
+/* n >= 1 bytes as hex pairs separated by sep (a MAC address).  Each pair
+ * is written with a separator after it, the last one then dropped. */
+static char *put_hex_sep(char *p, const uint8_t *d, size_t n, char sep,
+			 bool upper)
 {
 	static const char updig[] = "0123456789ABCDEF";
-	const char *d = ecs ? updig : hexdig;
-	size_t len = n ? 3 * n + 1 : 2;
-	char *t;
 
-	jw_sep(w, key);
-	t = jw_room(w, len);
-	if (!t)
-		return;
-	*t++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			*t++ = ecs ? '-' : ':';
-		*t++ = d[p[i] >> 4];
-		*t++ = d[p[i] & 15];
+	if (upper) {
+		for (size_t i = 0; i < n; i++) {
+			p[0] = updig[d[i] >> 4];
+			p[1] = updig[d[i] & 15];
+			p[2] = sep;
+			p += 3;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			memcpy(p, hex2 + 2 * d[i], 2);
+			p[2] = sep;
+			p += 3;
+		}
 	}
-	*t = '"';
-	w->len += len;
+	return p - 1;
 }
+
+static char *put_mac(char *p, const uint8_t *d, size_t n, bool ecs)
+{
+	*p++ = '"';
+	if (n)
+		p = put_hex_sep(p, d, n, ecs ? '-' : ':', ecs);
+	*p++ = '"';
+	return p;
+}
+
+static char *put_ip4(char *p, const uint8_t *a)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (i)
+			*p++ = '.';
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			memcpy(p, dig2 + 2 * v, 2);
+			p += 2;
+		} else if (v >= 10) {
+			memcpy(p, dig2 + 2 * v, 2);
+			p += 2;
+		} else {
+			*p++ = (char)('0' + v);
+		}
+	}
+	return p;
+}
+
+/* What glibc's inet_ntop() writes (the RFC 5952 form: lower case, no
+ * leading zeros, the longest run of two or more zero groups compressed,
+ * the leftmost of equal runs; IPv4-mapped ::ffff:a.b.c.d and the old
+ * IPv4-compatible ::a.b.c.d in dotted form), without its sprintf. */
+static char *put_ip6(char *p, const uint8_t *a)
+{
+	unsigned wd[8];
+	int best = -1, blen = 0, cur = -1, clen = 0;
+
+	for (int i = 0; i < 8; i++)
+		wd[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (int i = 0; i < 8; i++) {
+		if (wd[i] == 0) {
+			if (cur < 0) {
+				cur = i;
+				clen = 1;
+			} else {
+				clen++;
+			}
+		} else if (cur >= 0) {
+			if (best < 0 || clen > blen) {
+				best = cur;
+				blen = clen;
+			}
+			cur = -1;
+		}
+	}
+	if (cur >= 0 && (best < 0 || clen > blen)) {
+		best = cur;
+		blen = clen;
+	}
+	if (best >= 0 && blen < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		unsigned v = wd[i];
+
+		if (best >= 0 && i >= best && i < best + blen) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 &&
+		    (blen == 6 || (blen == 5 && wd[5] == 0xffff)))
+			return put_ip4(p, a + 12);
+		if (v >= 0x1000)
+			*p++ = hexdig[v >> 12];
+		if (v >= 0x100)
+			*p++ = hexdig[v >> 8 & 15];
+		if (v >= 0x10)
+			*p++ = hexdig[v >> 4 & 15];
+		*p++ = hexdig[v & 15];
+	}
+	if (best >= 0 && best + blen == 8)
+		*p++ = ':';
+	return p;
+}
+
+/* Quoted; AF_INET or AF_INET6 only. */
+static char *put_addr(char *p, bool v6, const uint8_t *a)
+{
+	*p++ = '"';
+	p = v6 ? put_ip6(p, a) : put_ip4(p, a);
+	*p++ = '"';
+	return p;
+}
+
+/* --- time ---------------------------------------------------------------- */
+
+/* Days since 1970-01-01 -> civil date (H. Hinnant's algorithm); gmtime_r
+ * may read /etc/localtime on first use, and this must not do I/O. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* RFC 3339 needs a four-digit year. */
+#define TS_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
+
+static bool ts_valid(int64_t sec, uint32_t usec)
+{
+	return sec >= 0 && sec <= TS_MAX && usec < 1000000;
+}
+
+static char *put2(char *p, unsigned v)
+{
+	memcpy(p, dig2 + 2 * v, 2);
+	return p + 2;
+}
+
+/* Quoted RFC 3339 time; ts_valid(sec, usec).  The date and time of day
+ * come from c when it holds this second's. */
+static char *put_time(char *p, int64_t sec, uint32_t usec,
+		      struct json_time_cache *c)
+{
+	*p++ = '"';
+	if (c->key != sec + 1) {
+		char *t = c->text;
+		int64_t y;
+		unsigned mo, d, s = (unsigned)(sec % 86400);
+
+		civil_from_days(sec / 86400, &y, &mo, &d);
+		t = put2(t, (unsigned)y / 100);
+		t = put2(t, (unsigned)y % 100);
+		*t++ = '-';
+		t = put2(t, mo);
+		*t++ = '-';
+		t = put2(t, d);
+		*t++ = 'T';
+		t = put2(t, s / 3600);
+		*t++ = ':';
+		t = put2(t, s / 60 % 60);
+		*t++ = ':';
+		put2(t, s % 60);
+		c->key = sec + 1;
+	}
+	memcpy(p, c->text, sizeof(c->text));
+	p += sizeof(c->text);
+	*p++ = '.';
+	p = put2(p, usec / 10000);
+	p = put2(p, usec / 100 % 100);
+	p = put2(p, usec % 100);
+	*p++ = 'Z';
+	*p++ = '"';
+	return p;
+}
+
+/* --- strings and other variable-length values ----------------------------- */
+
+/* Bytes copied into a JSON string as they are: printable ASCII but '"' and
+ * '\\'. */
+static const uint8_t plain[256] = {
+	[0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
 
 /* Length of the well-formed UTF-8 sequence at p (Unicode 15, table 3-7)
  * with its code point in *cp, or minus the length of its maximal ill-formed
@@ -265,148 +537,278 @@ static int utf8_seq(const unsigned char *p, const unsigned char *end,
 	return need + 1;
 }
 
-static void jw_uesc(struct jw *w, uint32_t cp)
+static char *put_uesc(char *p, uint32_t cp)
 {
-	char t[6] = { '\\', 'u', hexdig[cp >> 12 & 15], hexdig[cp >> 8 & 15],
-		      hexdig[cp >> 4 & 15], hexdig[cp & 15] };
-
-	jw_put(w, t, sizeof(t));
+	p[0] = '\\';
+	p[1] = 'u';
+	p[2] = hexdig[cp >> 12 & 15];
+	p[3] = hexdig[cp >> 8 & 15];
+	p[4] = hexdig[cp >> 4 & 15];
+	p[5] = hexdig[cp & 15];
+	return p + 6;
 }
 
-/* Bytes that may come from anywhere (the prefix, interface names, the rule
- * name) as a JSON string.  Besides what RFC 8259 requires we escape DEL,
- * the C1 controls and U+2028/U+2029, so the line is also safe to show on a
- * terminal and to embed in JavaScript. */
-static void jw_strn(struct jw *w, const char *key, const char *s, size_t n)
+/* Escape the characters that start in [*ps, ce) (the last may run on to
+ * e): at most 6 bytes out per byte in.  Besides what RFC 8259 requires we
+ * escape DEL, the C1 controls and U+2028/U+2029, so the line is also safe
+ * to show on a terminal and to embed in JavaScript. */
+static char *put_esc(char *p, const unsigned char **ps,
+		     const unsigned char *ce, const unsigned char *e)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + n;
+	const unsigned char *s = *ps;
 
-	jw_sep(w, key);
-	jw_ch(w, '"');
-	while (p < end) {
-		const unsigned char *run = p;
+	while (s < ce) {
+		unsigned char c = *s;
 		uint32_t cp = 0;
 		int l;
 
-		while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' &&
-		       *p != '\\')
-			p++;
-		jw_put(w, run, (size_t)(p - run));
-		if (p == end)
-			break;
-		if (*p < 0x80) {
-			switch (*p) {
-			case '"':  jw_put(w, "\\\"", 2); break;
-			case '\\': jw_put(w, "\\\\", 2); break;
-			case '\n': jw_put(w, "\\n", 2); break;
-			case '\r': jw_put(w, "\\r", 2); break;
-			case '\t': jw_put(w, "\\t", 2); break;
-			case '\b': jw_put(w, "\\b", 2); break;
-			case '\f': jw_put(w, "\\f", 2); break;
-			default:   jw_uesc(w, *p); break;
-			}
-			p++;
+		if (plain[c]) {
+			*p++ = (char)c;
+			s++;
 			continue;
 		}
-		l = utf8_seq(p, end, &cp);
+		if (c < 0x80) {
+			switch (c) {
+			case '"':  CPY(p, "\\\""); break;
+			case '\\': CPY(p, "\\\\"); break;
+			case '\n': CPY(p, "\\n"); break;
+			case '\r': CPY(p, "\\r"); break;
+			case '\t': CPY(p, "\\t"); break;
+			case '\b': CPY(p, "\\b"); break;
+			case '\f': CPY(p, "\\f"); break;
+			default:   p = put_uesc(p, c); break;
+			}
+			s++;
+			continue;
+		}
+		l = utf8_seq(s, e, &cp);
 		if (l < 0) {
-			jw_put(w, "\\ufffd", 6);
-			p += -l;
+			CPY(p, "\\ufffd");
+			s += -l;
 		} else if (cp < 0xa0 || cp == 0x2028 || cp == 0x2029) {
-			jw_uesc(w, cp);
-			p += l;
+			p = put_uesc(p, cp);
+			s += l;
 		} else {
-			jw_put(w, p, (size_t)l);
+			memcpy(p, s, (size_t)l);
 			p += l;
+			s += l;
 		}
 	}
-	jw_ch(w, '"');
+	*ps = s;
+	return p;
 }
 
-static void jw_str(struct jw *w, const char *key, const char *s)
+/* The high bit of each byte of x that needs escaping in a JSON string
+ * (not plain[]); no false positives when there is none. */
+static inline uint64_t unplain8(uint64_t x)
 {
-	jw_strn(w, key, s, strlen(s));
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	uint64_t d = x ^ (ones * 0x7f);
+
+	return (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+		((b - ones) & ~b) | ((d - ones) & ~d)) & (ones * 0x80);
 }
 
-static void jw_addr(struct jw *w, const char *key, int af, const void *a)
+/* Copy the n bytes at s to p and say whether they were all plain (if
+ * not, what p holds is to be overwritten).  A word at a time, the last
+ * words overlapping, so that short strings take no loop. */
+static inline bool copy_plain(char *p, const unsigned char *s, size_t n)
 {
-	char t[INET6_ADDRSTRLEN];
+	uint64_t a, bad = 0;
 
-	/* inet_ntop gives the RFC 5952 form for IPv6 (lower case, longest
-	 * zero run compressed, IPv4-mapped addresses in dotted form). */
-	if (!inet_ntop(af, a, t, sizeof(t)))
-		t[0] = 0;
-	jw_lit(w, key, t);
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&a, s + i, 8);
+			bad |= unplain8(a);
+			memcpy(p + i, &a, 8);
+		}
+		memcpy(&a, s + n - 8, 8);
+		memcpy(p + n - 8, &a, 8);
+		return !(bad | unplain8(a));
+	}
+	if (n >= 4) {
+		uint32_t x, y;
+
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(p, &x, 4);
+		memcpy(p + n - 4, &y, 4);
+		return !unplain8((uint64_t)x << 32 | y);
+	}
+	if (n >= 2) {
+		uint16_t x, y;
+
+		memcpy(&x, s, 2);
+		memcpy(&y, s + n - 2, 2);
+		memcpy(p, &x, 2);
+		memcpy(p + n - 2, &y, 2);
+		/* spaces in the other bytes: plain */
+		return !unplain8(0x2020202000000000ull | (uint64_t)x << 16 | y);
+	}
+	if (n)
+		*p = (char)s[0];
+	return !n || plain[s[0]];
+}
+
+/* Input bytes per section of a long string, and the most a literal before
+ * (a key, with what opens it) or after it may add. */
+#define STR_CHUNK 128
+#define PRE_MAX 40
+#define POST_MAX 8
+_Static_assert(PRE_MAX + 1 + 6 * (STR_CHUNK + 3) + 1 + POST_MAX <= JW_TMP,
+	       "a string section fits the scratch area");
+
+/* pre, then bytes that may come from anywhere (the prefix, interface
+ * names, the rule name) as a JSON string, then post. */
+__attribute__((noinline))
+static void jw_str_esc(struct jw *w, const char *pre, size_t pl,
+		       const char *s, size_t n, const char *post, size_t ql)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *e = n ? u + n : u;     /* s may be NULL if n is 0 */
+	size_t first = n < STR_CHUNK ? n : STR_CHUNK;
+	char *q, *p;
+
+	assert(pl <= PRE_MAX && ql <= POST_MAX);
+	SEC(pl + 1 + 6 * (first + 3) + 1 + ql);
+	memcpy(p, pre, pl);
+	p += pl;
+	*p++ = '"';
+	while (u < e) {
+		const unsigned char *ce = e - u > STR_CHUNK ? u + STR_CHUNK : e;
+
+		p = put_esc(p, &u, ce, e);
+		if (u < e) {
+			END();
+			SEC(6 * (STR_CHUNK + 3) + 1 + ql);
+		}
+	}
+	*p++ = '"';
+	memcpy(p, post, ql);
+	p += ql;
+	END();
+}
+
+/* Inline, so that pre and post are copied as the literals they are; a
+ * string with something to escape (or a long one) goes to jw_str_esc(),
+ * which writes the whole member again. */
+static inline void jw_str(struct jw *w, const char *pre, size_t pl,
+			  const char *s, size_t n, const char *post, size_t ql)
+{
+	char *q, *p;
+
+	if (n <= STR_CHUNK) {
+		SEC(pl + 1 + n + 1 + ql);
+		memcpy(p, pre, pl);
+		p += pl;
+		*p++ = '"';
+		if (__builtin_expect(copy_plain(p, (const unsigned char *)s, n),
+				     1)) {
+			p += n;
+			*p++ = '"';
+			memcpy(p, post, ql);
+			p += ql;
+			END();
+			return;
+		}
+	}
+	jw_str_esc(w, pre, pl, s, n, post, ql);
+}
+
+#define JW_STR(w, pre, s, n, post) \
+	jw_str(w, pre, sizeof(pre) - 1, s, n, post, sizeof(post) - 1)
+
+/* Hex dumps: pre, then n bytes as "hex" (lower case, no separator) or,
+ * mac set, as a colon-separated MAC. */
+#define HEX_CHUNK 256
+_Static_assert(PRE_MAX + 1 + 3 * HEX_CHUNK + 1 <= JW_TMP,
+	       "a hex section fits the scratch area");
+
+static void jw_hex(struct jw *w, const char *pre, size_t pl, const uint8_t *d,
+		   size_t n, bool mac)
+{
+	size_t per = mac ? 3 : 2;
+	size_t k = n < HEX_CHUNK ? n : HEX_CHUNK;
+	char *q, *p;
+
+	assert(pl <= PRE_MAX);
+	SEC(pl + 1 + per * k + 1);
+	memcpy(p, pre, pl);
+	p += pl;
+	*p++ = '"';
+	for (size_t i = 0;;) {
+		if (!k) {
+			/* d may be NULL if n is 0 */
+		} else if (!mac) {
+			p = put_hex(p, d + i, k);
+		} else {
+			if (i)
+				*p++ = ':';
+			p = put_hex_sep(p, d + i, k, ':', false);
+		}
+		i += k;
+		if (i == n)
+			break;
+		k = n - i < HEX_CHUNK ? n - i : HEX_CHUNK;
+		END();
+		SEC(per * k + 1);
+	}
+	*p++ = '"';
+	END();
+}
+
+#define JW_HEX(w, pre, d, n) jw_hex(w, pre, sizeof(pre) - 1, d, n, false)
+
+/* A literal as a section of its own. */
+static void jw_lit(struct jw *w, const char *s, size_t n)
+{
+	char *q, *p;
+
+	SEC(n);
+	memcpy(p, s, n);
+	p += n;
+	END();
+}
+
+#define JW_LIT(w, lit) jw_lit(w, lit, sizeof(lit) - 1)
+
+/* A name from another module (decode_status_str() ...) in the open
+ * section, which counted NAME_SLACK bytes for it.  A longer one (there is
+ * none) gets a section of its own, and the open one is reopened after it
+ * with the same reservation. */
+__attribute__((noinline, cold))
+static char *put_long_name(struct jw *w, char **qp, char *p, const char *s)
+{
+	size_t max = w->max, n = strlen(s);
+
+	jw_fin(w, *qp, p);
+	while (n) {
+		size_t k = n < JW_TMP ? n : JW_TMP;
+
+		jw_lit(w, s, k);
+		s += k;
+		n -= k;
+	}
+	*qp = p = jw_res(w, max);
+	return p;
+}
+
+static inline char *put_name(struct jw *w, char **qp, char *p, const char *s)
+{
+	char *p0 = p;
+	const char *s0 = s;
+
+	while (*s && s - s0 < NAME_SLACK)
+		*p++ = *s++;
+	if (__builtin_expect(*s != 0, 0))
+		return put_long_name(w, qp, p0, s0);
+	return p;
 }
 
 static bool str_set(const char *s)
 {
 	return s && *s;
-}
-
-/* --- time ---------------------------------------------------------------- */
-
-/* Days since 1970-01-01 -> civil date (H. Hinnant's algorithm); gmtime_r
- * may read /etc/localtime on first use, and this must not do I/O. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static char *put_dig(char *t, unsigned v, int n)
-{
-	for (int i = n - 1; i >= 0; i--) {
-		t[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	return t + n;
-}
-
-/* RFC 3339 needs a four-digit year. */
-#define TS_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
-
-static bool ts_valid(int64_t sec, uint32_t usec)
-{
-	return sec >= 0 && sec <= TS_MAX && usec < 1000000;
-}
-
-static void jw_time(struct jw *w, const char *key, int64_t sec, uint32_t usec)
-{
-	char t[32], *e = t;
-	int64_t y;
-	unsigned mo, d, s = (unsigned)(sec % 86400);
-
-	civil_from_days(sec / 86400, &y, &mo, &d);
-	*e++ = '"';
-	e = put_dig(e, (unsigned)y, 4);
-	*e++ = '-';
-	e = put_dig(e, mo, 2);
-	*e++ = '-';
-	e = put_dig(e, d, 2);
-	*e++ = 'T';
-	e = put_dig(e, s / 3600, 2);
-	*e++ = ':';
-	e = put_dig(e, s / 60 % 60, 2);
-	*e++ = ':';
-	e = put_dig(e, s % 60, 2);
-	*e++ = '.';
-	e = put_dig(e, usec, 6);
-	*e++ = 'Z';
-	*e++ = '"';
-	jw_sep(w, key);
-	jw_put(w, t, (size_t)(e - t));
 }
 
 /* --- names -------------------------------------------------------------- */
@@ -474,14 +876,15 @@ static const char *l4_state_name(enum l4_state s)
 }
 
 /* A name if we have one, else the number as a string: one JSON type per
- * field whatever the value. */
-static void jw_name_or_num(struct jw *w, const char *key, const char *name,
-			   uint64_t v)
+ * field whatever the value.  Our own names only. */
+static char *put_name_or_num(char *p, const char *name, uint32_t v)
 {
-	if (name)
-		jw_lit(w, key, name);
-	else
-		jw_uint_str(w, key, v);
+	if (!name)
+		return put_u32_str(p, v);
+	*p++ = '"';
+	p = put_lit(p, name);
+	*p++ = '"';
+	return p;
 }
 
 /* --- layers ------------------------------------------------------------- */
@@ -490,11 +893,6 @@ static bool l3_valid(const struct ip_layer *ip)
 {
 	return (ip->kind == L3_IPV4 || ip->kind == L3_IPV6) &&
 	       ip->status != DECODE_TRUNC_L3;
-}
-
-static int l3_af(const struct ip_layer *ip)
-{
-	return ip->kind == L3_IPV6 ? AF_INET6 : AF_INET;
 }
 
 static bool has_ports(const struct ip_layer *ip)
@@ -534,33 +932,67 @@ static void emit_endpoints(struct jw *w, const struct ip_layer *ip,
 			   const struct nflog_meta *m)
 {
 	bool l3 = l3_valid(ip), ports = has_ports(ip);
+	bool v6 = ip->kind == L3_IPV6;
 	bool smac = m && (m->present & NFLOG_HAVE_HWADDR) && m->hwaddr_len;
 	/* The destination MAC is only known from an Ethernet header. */
 	bool dmac = m && (m->present & NFLOG_HAVE_HWHEADER) &&
 		    m->hwtype == ARPHRD_ETHER_ && m->hwheader_len >= 14;
+	char *q, *p, c;
 
+	if (!l3 && !smac && !dmac)
+		return;
+	SEC(2 * (16 + 1 + 5 + ADDR_LEN + 8 + U32_LEN + 7 + MAC_LEN + 1) + 16);
 	if (l3 || smac) {
-		jw_obj(w, "source");
-		if (l3)
-			jw_addr(w, "ip", l3_af(ip), ip->src);
-		if (ports)
-			jw_uint(w, "port", sport_of(ip));
-		if (smac)
-			jw_mac(w, "mac", m->hwaddr,
-			       m->hwaddr_len < sizeof(m->hwaddr) ?
-			       m->hwaddr_len : sizeof(m->hwaddr), true);
-		jw_end(w);
+		LSEP(p);
+		CPY(p, "\"source\":");
+		c = '{';
+		if (l3) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"ip\":");
+			p = put_addr(p, v6, ip->src);
+		}
+		if (ports) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"port\":");
+			p = put_u32(p, sport_of(ip));
+		}
+		if (smac) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"mac\":");
+			p = put_mac(p, m->hwaddr,
+				    m->hwaddr_len < sizeof(m->hwaddr) ?
+				    m->hwaddr_len : sizeof(m->hwaddr), true);
+		}
+		CLOSE(p, c, '}');
 	}
 	if (l3 || dmac) {
-		jw_obj(w, "destination");
-		if (l3)
-			jw_addr(w, "ip", l3_af(ip), ip->dst);
-		if (ports)
-			jw_uint(w, "port", dport_of(ip));
-		if (dmac)
-			jw_mac(w, "mac", m->hwheader, 6, true);
-		jw_end(w);
+		LSEP(p);
+		CPY(p, "\"destination\":");
+		c = '{';
+		if (l3) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"ip\":");
+			p = put_addr(p, v6, ip->dst);
+		}
+		if (ports) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"port\":");
+			p = put_u32(p, dport_of(ip));
+		}
+		if (dmac) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"mac\":");
+			p = put_mac(p, m->hwheader, 6, true);
+		}
+		CLOSE(p, c, '}');
 	}
+	END();
 }
 
 static void emit_network(struct jw *w, const struct ip_layer *ip,
@@ -568,149 +1000,251 @@ static void emit_network(struct jw *w, const struct ip_layer *ip,
 {
 	bool l3 = l3_valid(ip);
 	bool vlan = m && (m->present & NFLOG_HAVE_VLAN);
+	bool ipk = ip->kind == L3_IPV4 || ip->kind == L3_IPV6;
+	char *q, *p, c = '{';
 
-	if (ip->kind != L3_IPV4 && ip->kind != L3_IPV6 && !vlan)
+	if (!ipk && !vlan)
 		return;
-	jw_obj(w, "network");
-	if (ip->kind == L3_IPV4 || ip->kind == L3_IPV6)
-		jw_lit(w, "type", ip->kind == L3_IPV4 ? "ipv4" : "ipv6");
+	SEC(160);       /* 110 */
+	LSEP(p);
+	CPY(p, "\"network\":");
+	if (ipk) {
+		*p++ = c;
+		c = ',';
+		if (ip->kind == L3_IPV4)
+			CPY(p, "\"type\":\"ipv4\"");
+		else
+			CPY(p, "\"type\":\"ipv6\"");
+	}
 	if (l3) {
 		const char *kw = iana_keyword(ip->proto);
 
-		if (kw)
-			jw_lit(w, "transport", kw);
-		jw_uint_str(w, "iana_number", ip->proto);
-		if (m)
-			jw_uint(w, "bytes", ip->pkt_len);
+		if (kw) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"transport\":\"");
+			p = put_lit(p, kw);
+			*p++ = '"';
+		}
+		*p++ = c;
+		c = ',';
+		CPY(p, "\"iana_number\":");
+		p = put_u32_str(p, ip->proto);
+		if (m) {
+			CPY(p, ",\"bytes\":");
+			p = put_u32(p, ip->pkt_len);
+		}
 	}
 	if (vlan) {
-		jw_obj(w, "vlan");
-		jw_uint_str(w, "id", m->vlan_tci & 0x0fff);
-		jw_end(w);
+		*p++ = c;
+		c = ',';
+		CPY(p, "\"vlan\":{\"id\":");
+		p = put_u32_str(p, m->vlan_tci & 0x0fff);
+		*p++ = '}';
 	}
-	jw_end(w);
+	CLOSE(p, c, '}');
+	END();
+}
+
+/* Members common to both option areas: the raw bytes as present, whether
+ * the header promised more than we have, whether a length was wrong.
+ * Opens the "options" object. */
+static void emit_opt_common(struct jw *w, const struct opt_list *ol)
+{
+	char *q, *p;
+
+	JW_HEX(w, ",\"options\":{\"raw\":", ol->raw, ol->raw ? ol->raw_len : 0);
+	if (ol->raw_len < ol->want_len || ol->malformed) {
+		SEC(35);
+		if (ol->raw_len < ol->want_len)
+			CPY(p, ",\"truncated\":true");
+		if (ol->malformed)
+			CPY(p, ",\"malformed\":true");
+		END();
+	}
 }
 
 static void emit_ipopt_list(struct jw *w, const struct opt_list *ol)
 {
 	unsigned n = ol->n < DECODE_MAX_OPTS ? ol->n : DECODE_MAX_OPTS;
+	char *q, *p, c = '[';
 
-	jw_arr(w, "list");
+	JW_LIT(w, ",\"list\":");
 	for (unsigned i = 0; i < n; i++) {
 		const struct opt *o = &ol->o[i];
 		const char *name = decode_ipopt_name(o->kind);
 
 		if (o->kind <= 1)
 			continue;       /* EOL, NOP: padding, kept in "raw" */
-		jw_obj(w, NULL);
-		jw_uint(w, "kind", o->kind);
-		if (name)
-			jw_lit(w, "name", name);
-		jw_uint(w, "len", o->len);
-		if (o->data && o->len > 2)
-			jw_hex(w, "data", o->data, o->len - 2u);
-		jw_end(w);
+		SEC(640);       /* 2 * 253 + NAME_SLACK + 49 */
+		*p++ = c;
+		c = ',';
+		CPY(p, "{\"kind\":");
+		p = put_u32(p, o->kind);
+		if (name) {
+			CPY(p, ",\"name\":\"");
+			p = put_name(w, &q, p, name);
+			*p++ = '"';
+		}
+		CPY(p, ",\"len\":");
+		p = put_u32(p, o->len);
+		if (o->data && o->len > 2) {
+			CPY(p, ",\"data\":\"");
+			p = put_hex(p, o->data, o->len - 2u);
+			*p++ = '"';
+		}
+		*p++ = '}';
+		END();
 	}
-	jw_aend(w);
-}
-
-/* Members common to both option areas: the raw bytes as present, whether
- * the header promised more than we have, whether a length was wrong. */
-static void emit_opt_common(struct jw *w, const struct opt_list *ol)
-{
-	jw_hex(w, "raw", ol->raw, ol->raw ? ol->raw_len : 0);
-	if (ol->raw_len < ol->want_len)
-		jw_bool(w, "truncated", true);
-	if (ol->malformed)
-		jw_bool(w, "malformed", true);
+	SEC(2);
+	CLOSE(p, c, ']');
+	END();
 }
 
 static void emit_ext_headers(struct jw *w, const struct ip_layer *ip)
 {
 	unsigned n = ip->n_ext < DECODE_MAX_EXTHDRS ? ip->n_ext :
 		     DECODE_MAX_EXTHDRS;
+	char *q, *p, c = '[';
 
-	jw_arr(w, "ext_headers");
+	JW_LIT(w, ",\"ext_headers\":");
 	for (unsigned i = 0; i < n; i++) {
 		const struct ext_hdr *e = &ip->ext[i];
+		const char *name = decode_exthdr_name(e->type);
 
-		jw_obj(w, NULL);
-		jw_name_or_num(w, "type", decode_exthdr_name(e->type), e->type);
-		jw_uint(w, "proto", e->type);
-		if (e->len)
-			jw_uint(w, "len", e->len);
-		if (!e->complete) {
-			jw_bool(w, "truncated", true);
-		} else if (e->type == P_FRAGMENT) {
-			jw_uint(w, "offset", e->u.frag.offset);
-			jw_uint(w, "id", e->u.frag.id);
-			jw_bool(w, "more", e->u.frag.more);
-		} else if (e->type == P_ROUTING) {
-			jw_uint(w, "routing_type", e->u.rt.type);
-			jw_uint(w, "segments_left", e->u.rt.segments_left);
-		} else if (e->type == P_AH || e->type == P_ESP) {
-			jw_uint(w, "spi", e->u.spi);
+		SEC(192);       /* NAME_SLACK + 80 */
+		*p++ = c;
+		c = ',';
+		CPY(p, "{\"type\":");
+		if (name) {
+			*p++ = '"';
+			p = put_name(w, &q, p, name);
+			*p++ = '"';
+		} else {
+			p = put_u32_str(p, e->type);
 		}
-		jw_end(w);
+		CPY(p, ",\"proto\":");
+		p = put_u32(p, e->type);
+		if (e->len) {
+			CPY(p, ",\"len\":");
+			p = put_u32(p, e->len);
+		}
+		if (!e->complete) {
+			CPY(p, ",\"truncated\":true");
+		} else if (e->type == P_FRAGMENT) {
+			CPY(p, ",\"offset\":");
+			p = put_u32(p, e->u.frag.offset);
+			CPY(p, ",\"id\":");
+			p = put_u32(p, e->u.frag.id);
+			CPY(p, ",\"more\":");
+			p = put_bool(p, e->u.frag.more);
+		} else if (e->type == P_ROUTING) {
+			CPY(p, ",\"routing_type\":");
+			p = put_u32(p, e->u.rt.type);
+			CPY(p, ",\"segments_left\":");
+			p = put_u32(p, e->u.rt.segments_left);
+		} else if (e->type == P_AH || e->type == P_ESP) {
+			CPY(p, ",\"spi\":");
+			p = put_u32(p, e->u.spi);
+		}
+		*p++ = '}';
+		END();
 	}
-	jw_aend(w);
+	SEC(2);
+	CLOSE(p, c, ']');
+	END();
 }
 
 static void emit_ip(struct jw *w, const struct ip_layer *ip)
 {
+	/* "flags" for the three bits on top of the fragment word; the
+	 * kernel calls the reserved ("evil") bit CE. */
+	static const struct {
+		char s[20];
+		uint8_t n;
+	} ipflags[8] = {
+		{ "[]", 2 }, { "[\"MF\"]", 6 }, { "[\"DF\"]", 6 },
+		{ "[\"DF\",\"MF\"]", 11 }, { "[\"CE\"]", 6 },
+		{ "[\"CE\",\"MF\"]", 11 }, { "[\"CE\",\"DF\"]", 11 },
+		{ "[\"CE\",\"DF\",\"MF\"]", 16 },
+	};
+	char *q, *p;
+
 	if (!l3_valid(ip))
 		return;
-	jw_obj(w, "ip");
+	SEC(256);       /* 177 for IPv4, with the 20-byte flags copy */
+	LSEP(p);
+	CPY(p, "\"ip\":{\"version\":");
 	/* The version nibble as found: it differs from the family when the
 	 * status is bad-ip-version. */
-	jw_uint(w, "version", ip->l3 && ip->avail ? ip->l3[0] >> 4 :
-		ip->kind == L3_IPV4 ? 4 : 6);
+	p = put_u32(p, ip->l3 && ip->avail ? ip->l3[0] >> 4 :
+		    ip->kind == L3_IPV4 ? 4 : 6);
 	if (ip->kind == L3_IPV4) {
-		jw_uint(w, "ihl", ip->ihl);
-		jw_uint(w, "tos", ip->tos);
+		CPY(p, ",\"ihl\":");
+		p = put_u32(p, ip->ihl);
+		CPY(p, ",\"tos\":");
+		p = put_u32(p, ip->tos);
 	} else {
-		jw_uint(w, "traffic_class", ip->tos);
+		CPY(p, ",\"traffic_class\":");
+		p = put_u32(p, ip->tos);
 	}
-	jw_uint(w, "dscp", ip->tos >> 2);
-	jw_uint(w, "ecn", ip->tos & 3);
-	jw_uint(w, "len", ip->pkt_len);
+	CPY(p, ",\"dscp\":");
+	p = put_u32(p, ip->tos >> 2);
+	CPY(p, ",\"ecn\":");
+	p = put_u32(p, ip->tos & 3);
+	CPY(p, ",\"len\":");
+	p = put_u32(p, ip->pkt_len);
 	if (ip->kind == L3_IPV4) {
-		jw_uint(w, "id", ip->id);
-		jw_uint(w, "ttl", ip->ttl);
-		jw_arr(w, "flags");
-		/* The kernel calls the reserved ("evil") bit CE. */
-		if (ip->frag_word & 0x8000)
-			jw_lit(w, NULL, "CE");
-		if (ip->frag_word & 0x4000)
-			jw_lit(w, NULL, "DF");
-		if (ip->frag_word & 0x2000)
-			jw_lit(w, NULL, "MF");
-		jw_aend(w);
-		jw_uint(w, "frag_offset", ip->frag_offset);
-		jw_uint(w, "checksum", ip->check);
-		jw_uint(w, "protocol", ip->proto);
+		unsigned f = ip->frag_word >> 13 & 7;
+
+		CPY(p, ",\"id\":");
+		p = put_u32(p, ip->id);
+		CPY(p, ",\"ttl\":");
+		p = put_u32(p, ip->ttl);
+		CPY(p, ",\"flags\":");
+		memcpy(p, ipflags[f].s, sizeof(ipflags[f].s));
+		p += ipflags[f].n;
+		CPY(p, ",\"frag_offset\":");
+		p = put_u32(p, ip->frag_offset);
+		CPY(p, ",\"checksum\":");
+		p = put_u32(p, ip->check);
+		CPY(p, ",\"protocol\":");
+		p = put_u32(p, ip->proto);
 		if (ip->ihl > 5) {
-			jw_obj(w, "options");
+			END();
 			emit_opt_common(w, &ip->ipopts);
 			emit_ipopt_list(w, &ip->ipopts);
-			jw_end(w);
+			SEC(1);
+			*p++ = '}';
 		}
 	} else {
-		jw_uint(w, "flow_label", ip->flowlabel);
-		jw_uint(w, "payload_length", ip->payload_len);
-		jw_uint(w, "hop_limit", ip->ttl);
-		jw_uint(w, "next_header", ip->nexthdr);
-		if (ip->n_ext)
+		CPY(p, ",\"flow_label\":");
+		p = put_u32(p, ip->flowlabel);
+		CPY(p, ",\"payload_length\":");
+		p = put_u32(p, ip->payload_len);
+		CPY(p, ",\"hop_limit\":");
+		p = put_u32(p, ip->ttl);
+		CPY(p, ",\"next_header\":");
+		p = put_u32(p, ip->nexthdr);
+		if (ip->n_ext) {
+			END();
 			emit_ext_headers(w, ip);
+			SEC(0);
+		}
 	}
+	END();
+	SEC(96);        /* 58 */
 	if (ip->fragment) {
-		jw_obj(w, "fragment");
-		jw_uint(w, "offset", ip->frag_offset);
-		jw_bool(w, "more", ip->more_frags);
-		jw_uint(w, "id", ip->frag_id);
-		jw_end(w);
+		CPY(p, ",\"fragment\":{\"offset\":");
+		p = put_u32(p, ip->frag_offset);
+		CPY(p, ",\"more\":");
+		p = put_bool(p, ip->more_frags);
+		CPY(p, ",\"id\":");
+		p = put_u32(p, ip->frag_id);
+		*p++ = '}';
 	}
-	jw_end(w);
+	*p++ = '}';
+	END();
 }
 
 /* --- TCP options -------------------------------------------------------- */
@@ -744,57 +1278,75 @@ static uint32_t be32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
+/* One named option (the data length is at most 253). */
+#define TCPOPT_MAX 640     /* AO: 2 * 251 + 45 */
+
 static void emit_tcpopt(struct jw *w, const struct opt *o)
 {
 	const uint8_t *d = o->data;
 	unsigned dl = o->len >= 2 ? o->len - 2u : 0;
+	char *q, *p;
 
+	SEC(TCPOPT_MAX);
 	switch (o->kind) {
 	case 2:
-		jw_uint(w, "mss", (unsigned)d[0] << 8 | d[1]);
+		CPY(p, ",\"mss\":");
+		p = put_u32(p, (unsigned)d[0] << 8 | d[1]);
 		break;
 	case 3:
-		jw_uint(w, "wscale", d[0]);
+		CPY(p, ",\"wscale\":");
+		p = put_u32(p, d[0]);
 		break;
 	case 4:
-		jw_bool(w, "sack_permitted", true);
+		CPY(p, ",\"sack_permitted\":true");
 		break;
 	case 5:
-		jw_arr(w, "sack");
+		CPY(p, ",\"sack\":");
 		for (unsigned i = 0; i < dl; i += 8) {
-			jw_arr(w, NULL);
-			jw_uint(w, NULL, be32(d + i));
-			jw_uint(w, NULL, be32(d + i + 4));
-			jw_aend(w);
+			*p++ = i ? ',' : '[';
+			*p++ = '[';
+			p = put_u32(p, be32(d + i));
+			*p++ = ',';
+			p = put_u32(p, be32(d + i + 4));
+			*p++ = ']';
 		}
-		jw_aend(w);
+		*p++ = ']';
 		break;
 	case 8:
-		jw_obj(w, "timestamp");
-		jw_uint(w, "val", be32(d));
-		jw_uint(w, "ecr", be32(d + 4));
-		jw_end(w);
+		CPY(p, ",\"timestamp\":{\"val\":");
+		p = put_u32(p, be32(d));
+		CPY(p, ",\"ecr\":");
+		p = put_u32(p, be32(d + 4));
+		*p++ = '}';
 		break;
 	case 19:
-		jw_hex(w, "md5", d, dl);
+		CPY(p, ",\"md5\":\"");
+		p = put_hex(p, d, dl);
+		*p++ = '"';
 		break;
 	case 29:        /* RFC 5925 */
-		jw_obj(w, "ao");
-		jw_uint(w, "keyid", d[0]);
-		jw_uint(w, "rnextkeyid", d[1]);
-		jw_hex(w, "mac", d + 2, dl - 2);
-		jw_end(w);
+		CPY(p, ",\"ao\":{\"keyid\":");
+		p = put_u32(p, d[0]);
+		CPY(p, ",\"rnextkeyid\":");
+		p = put_u32(p, d[1]);
+		CPY(p, ",\"mac\":\"");
+		p = put_hex(p, d + 2, dl - 2);
+		CPY(p, "\"}");
 		break;
 	case 30:        /* RFC 8684: the subtype is the high nibble */
-		jw_obj(w, "mptcp");
-		jw_uint(w, "subtype", d[0] >> 4);
-		jw_hex(w, "data", d, dl);
-		jw_end(w);
+		CPY(p, ",\"mptcp\":{\"subtype\":");
+		p = put_u32(p, d[0] >> 4);
+		CPY(p, ",\"data\":\"");
+		p = put_hex(p, d, dl);
+		CPY(p, "\"}");
 		break;
 	case 34:        /* RFC 7413: an empty cookie is a cookie request */
-		jw_hex(w, "fastopen", d, dl);
+		CPY(p, ",\"fastopen\":\"");
+		p = put_hex(p, d, dl);
+		*p++ = '"';
 		break;
 	}
+	END();
 }
 
 static void emit_tcp_options(struct jw *w, const struct opt_list *ol)
@@ -803,8 +1355,8 @@ static void emit_tcp_options(struct jw *w, const struct opt_list *ol)
 	bool named[DECODE_MAX_OPTS] = { false };
 	uint64_t seen[4] = { 0 };
 	bool other = false;
+	char *q, *p, c = '[';
 
-	jw_obj(w, "options");
 	emit_opt_common(w, ol);
 	for (unsigned i = 0; i < n; i++) {
 		const struct opt *o = &ol->o[i];
@@ -821,22 +1373,30 @@ static void emit_tcp_options(struct jw *w, const struct opt_list *ol)
 		}
 	}
 	if (other) {
-		jw_arr(w, "other");
+		JW_LIT(w, ",\"other\":");
 		for (unsigned i = 0; i < n; i++) {
 			const struct opt *o = &ol->o[i];
 
 			if (o->kind <= 1 || named[i])
 				continue;
-			jw_obj(w, NULL);
-			jw_uint(w, "kind", o->kind);
-			jw_uint(w, "len", o->len);
-			jw_hex(w, "data", o->data,
-			       o->data && o->len > 2 ? o->len - 2u : 0);
-			jw_end(w);
+			SEC(640);       /* 2 * 253 + 33 */
+			*p++ = c;
+			c = ',';
+			CPY(p, "{\"kind\":");
+			p = put_u32(p, o->kind);
+			CPY(p, ",\"len\":");
+			p = put_u32(p, o->len);
+			CPY(p, ",\"data\":\"");
+			if (o->data && o->len > 2)
+				p = put_hex(p, o->data, o->len - 2u);
+			CPY(p, "\"}");
+			END();
 		}
-		jw_aend(w);
+		SEC(2);
+		CLOSE(p, c, ']');
+		END();
 	}
-	jw_end(w);
+	JW_LIT(w, "}");
 }
 
 /* --- transport ---------------------------------------------------------- */
@@ -845,29 +1405,47 @@ static void emit_tcp(struct jw *w, const struct l4_tcp *t)
 {
 	static const struct {
 		uint16_t bit;
-		const char *name;
+		char name[6];   /* quoted, written whole */
+		uint8_t n;
 	} flags[] = {
-		{ TCPF_AE, "AE" }, { TCPF_CWR, "CWR" }, { TCPF_ECE, "ECE" },
-		{ TCPF_URG, "URG" }, { TCPF_ACK, "ACK" }, { TCPF_PSH, "PSH" },
-		{ TCPF_RST, "RST" }, { TCPF_SYN, "SYN" }, { TCPF_FIN, "FIN" },
+		{ TCPF_AE, "\"AE\"", 4 }, { TCPF_CWR, "\"CWR\"", 5 },
+		{ TCPF_ECE, "\"ECE\"", 5 }, { TCPF_URG, "\"URG\"", 5 },
+		{ TCPF_ACK, "\"ACK\"", 5 }, { TCPF_PSH, "\"PSH\"", 5 },
+		{ TCPF_RST, "\"RST\"", 5 }, { TCPF_SYN, "\"SYN\"", 5 },
+		{ TCPF_FIN, "\"FIN\"", 5 },
 	};
+	char *q, *p, c = '[';
 
-	jw_obj(w, "tcp");
-	jw_uint(w, "seq", t->seq);
-	jw_uint(w, "ack", t->ack);
-	jw_uint(w, "data_offset", t->doff);
-	jw_uint(w, "reserved", t->res);
-	jw_arr(w, "flags");
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-		if (t->flags & flags[i].bit)
-			jw_lit(w, NULL, flags[i].name);
-	jw_aend(w);
-	jw_uint(w, "window", t->window);
-	jw_uint(w, "checksum", t->check);
-	jw_uint(w, "urgent_pointer", t->urgp);
+	SEC(320);       /* 192 */
+	LSEP(p);
+	CPY(p, "\"tcp\":{\"seq\":");
+	p = put_u32(p, t->seq);
+	CPY(p, ",\"ack\":");
+	p = put_u32(p, t->ack);
+	CPY(p, ",\"data_offset\":");
+	p = put_u32(p, t->doff);
+	CPY(p, ",\"reserved\":");
+	p = put_u32(p, t->res);
+	CPY(p, ",\"flags\":");
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (t->flags & flags[i].bit) {
+			*p++ = c;
+			c = ',';
+			memcpy(p, flags[i].name, sizeof(flags[i].name));
+			p += flags[i].n;
+		}
+	}
+	CLOSE(p, c, ']');
+	CPY(p, ",\"window\":");
+	p = put_u32(p, t->window);
+	CPY(p, ",\"checksum\":");
+	p = put_u32(p, t->check);
+	CPY(p, ",\"urgent_pointer\":");
+	p = put_u32(p, t->urgp);
+	END();
 	if (t->doff > 5)
 		emit_tcp_options(w, &t->opts);
-	jw_end(w);
+	JW_LIT(w, "}");
 }
 
 static void emit_layer(struct jw *w, const struct record *rec,
@@ -877,40 +1455,70 @@ static void emit_icmp(struct jw *w, const struct record *rec,
 		      const struct ip_layer *ip, bool quoted)
 {
 	const struct l4_icmp *ic = &ip->t.icmp;
+	char *q, *p;
 
-	jw_obj(w, ip->proto == P_ICMP ? "icmp" : "icmpv6");
-	jw_uint(w, "type", ic->type);
-	jw_uint(w, "code", ic->code);
-	jw_uint(w, "checksum", ic->check);
+	SEC(256);       /* 140 */
+	LSEP(p);
+	if (ip->proto == P_ICMP)
+		CPY(p, "\"icmp\":{\"type\":");
+	else
+		CPY(p, "\"icmpv6\":{\"type\":");
+	p = put_u32(p, ic->type);
+	CPY(p, ",\"code\":");
+	p = put_u32(p, ic->code);
+	CPY(p, ",\"checksum\":");
+	p = put_u32(p, ic->check);
 	if (ic->has_echo) {
-		jw_uint(w, "id", ic->id);
-		jw_uint(w, "seq", ic->seq);
+		CPY(p, ",\"id\":");
+		p = put_u32(p, ic->id);
+		CPY(p, ",\"seq\":");
+		p = put_u32(p, ic->seq);
 	}
-	if (ic->has_gateway)
-		jw_addr(w, "gateway", AF_INET, ic->gateway);
-	if (ic->has_mtu)
-		jw_uint(w, "mtu", ic->mtu);
-	if (ic->has_pointer)
-		jw_uint(w, "pointer", ic->pointer);
+	if (ic->has_gateway) {
+		CPY(p, ",\"gateway\":");
+		p = put_addr(p, false, ic->gateway);
+	}
+	if (ic->has_mtu) {
+		CPY(p, ",\"mtu\":");
+		p = put_u32(p, ic->mtu);
+	}
+	if (ic->has_pointer) {
+		CPY(p, ",\"pointer\":");
+		p = put_u32(p, ic->pointer);
+	}
+	END();
 	if (!quoted && rec->has_inner) {
-		jw_obj(w, "quoted");
+		JW_LIT(w, ",\"quoted\":");
+		w->sep = '{';
 		emit_layer(w, rec, &rec->inner, true);
-		jw_end(w);
+		SEC(2);
+		CLOSE(p, w->sep, '}');
+		END();
+		w->sep = ',';
 	}
-	jw_end(w);
+	JW_LIT(w, "}");
 }
 
-static void emit_spi(struct jw *w, const char *key, uint32_t spi)
+static void emit_spi(struct jw *w, bool ah, uint32_t spi)
 {
-	jw_obj(w, key);
-	jw_uint(w, "spi", spi);
-	jw_end(w);
+	char *q, *p;
+
+	SEC(48);        /* 25 */
+	LSEP(p);
+	if (ah)
+		CPY(p, "\"ah\":{\"spi\":");
+	else
+		CPY(p, "\"esp\":{\"spi\":");
+	p = put_u32(p, spi);
+	*p++ = '}';
+	END();
 }
 
 static void emit_transport(struct jw *w, const struct record *rec,
 			   const struct ip_layer *ip, bool quoted)
 {
 	bool ah = false, esp = false;
+	char *q, *p;
 
 	if (!l3_valid(ip))
 		return;
@@ -921,10 +1529,10 @@ static void emit_transport(struct jw *w, const struct record *rec,
 		if (!e->complete)
 			continue;
 		if (e->type == P_AH && !ah) {
-			emit_spi(w, "ah", e->u.spi);
+			emit_spi(w, true, e->u.spi);
 			ah = true;
 		} else if (e->type == P_ESP && !esp) {
-			emit_spi(w, "esp", e->u.spi);
+			emit_spi(w, false, e->u.spi);
 			esp = true;
 		}
 	}
@@ -936,10 +1544,14 @@ static void emit_transport(struct jw *w, const struct record *rec,
 		break;
 	case P_UDP:
 	case P_UDPLITE:
-		jw_obj(w, "udp");
-		jw_uint(w, "length", ip->t.udp.len);
-		jw_uint(w, "checksum", ip->t.udp.check);
-		jw_end(w);
+		SEC(64);        /* 40 */
+		LSEP(p);
+		CPY(p, "\"udp\":{\"length\":");
+		p = put_u32(p, ip->t.udp.len);
+		CPY(p, ",\"checksum\":");
+		p = put_u32(p, ip->t.udp.check);
+		*p++ = '}';
+		END();
 		break;
 	case P_ICMP:
 	case P_ICMPV6:
@@ -947,33 +1559,50 @@ static void emit_transport(struct jw *w, const struct record *rec,
 		break;
 	case P_AH:
 		if (!ah)
-			emit_spi(w, "ah", ip->t.spi.spi);
+			emit_spi(w, true, ip->t.spi.spi);
 		break;
 	case P_ESP:
 		if (!esp)
-			emit_spi(w, "esp", ip->t.spi.spi);
+			emit_spi(w, false, ip->t.spi.spi);
 		break;
 	case P_GRE: {
 		uint16_t fv = ip->t.gre.flags_ver;
+		char c = '[';
 
-		jw_obj(w, "gre");
-		jw_arr(w, "flags");
-		if (fv & 0x8000)
-			jw_lit(w, NULL, "C");
-		if (fv & 0x2000)
-			jw_lit(w, NULL, "K");
-		if (fv & 0x1000)
-			jw_lit(w, NULL, "S");
-		jw_aend(w);
-		jw_uint(w, "version", fv & 7);
-		jw_uint(w, "protocol", ip->t.gre.protocol);
-		jw_end(w);
+		SEC(96);        /* 59 */
+		LSEP(p);
+		CPY(p, "\"gre\":{\"flags\":");
+		if (fv & 0x8000) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"C\"");
+		}
+		if (fv & 0x2000) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"K\"");
+		}
+		if (fv & 0x1000) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"S\"");
+		}
+		CLOSE(p, c, ']');
+		CPY(p, ",\"version\":");
+		p = put_u32(p, fv & 7);
+		CPY(p, ",\"protocol\":");
+		p = put_u32(p, ip->t.gre.protocol);
+		*p++ = '}';
+		END();
 		break;
 	}
 	case P_SCTP:
-		jw_obj(w, "sctp");
-		jw_uint(w, "vtag", ip->t.sctp.vtag);
-		jw_end(w);
+		SEC(48);        /* 27 */
+		LSEP(p);
+		CPY(p, "\"sctp\":{\"vtag\":");
+		p = put_u32(p, ip->t.sctp.vtag);
+		*p++ = '}';
+		END();
 		break;
 	}
 }
@@ -984,15 +1613,24 @@ static void emit_decode(struct jw *w, const struct ip_layer *ip)
 		[L3_NONE] = "none", [L3_IPV4] = "ipv4", [L3_IPV6] = "ipv6",
 		[L3_OTHER] = "other",
 	};
+	char *q, *p;
 
-	jw_obj(w, "decode");
-	jw_lit(w, "status", decode_status_str(ip->status));
-	jw_lit(w, "l3", (unsigned)ip->kind < 4 ? l3[ip->kind] : "unknown");
-	if (l3_valid(ip))
-		jw_lit(w, "l4", l4_state_name(ip->l4));
+	SEC(192);       /* NAME_SLACK + 75 */
+	LSEP(p);
+	CPY(p, "\"decode\":{\"status\":\"");
+	p = put_name(w, &q, p, decode_status_str(ip->status));
+	CPY(p, "\",\"l3\":\"");
+	p = put_lit(p, (unsigned)ip->kind < 4 ? l3[ip->kind] : "unknown");
+	*p++ = '"';
+	if (l3_valid(ip)) {
+		CPY(p, ",\"l4\":\"");
+		p = put_lit(p, l4_state_name(ip->l4));
+		*p++ = '"';
+	}
 	if (ip->snapped)
-		jw_bool(w, "snapped", true);
-	jw_end(w);
+		CPY(p, ",\"snapped\":true");
+	*p++ = '}';
+	END();
 }
 
 /* The quoted packet of an ICMP error has the same shape as the record
@@ -1009,48 +1647,76 @@ static void emit_layer(struct jw *w, const struct record *rec,
 
 /* --- metadata ----------------------------------------------------------- */
 
-static void emit_event(struct jw *w, const struct json_ctx *c,
-		       bool used_ts)
+/* event.type from the rule's action, for the SIEM rules that key on
+ * "denied" / "allowed". */
+static bool is(const char *a, const char *lit)
 {
-	const char *a = c->action;
-	const char *type = "info";
-
-	/* event.type from the rule's action, for the SIEM rules that key
-	 * on "denied" / "allowed". */
-	if (a && (!strcmp(a, "drop") || !strcmp(a, "reject") ||
-		  !strcmp(a, "deny")))
-		type = "denied";
-	else if (a && (!strcmp(a, "accept") || !strcmp(a, "allow")))
-		type = "allowed";
-
-	jw_obj(w, "event");
-	jw_lit(w, "kind", "event");
-	jw_arr(w, "category");
-	jw_lit(w, NULL, "network");
-	jw_aend(w);
-	jw_arr(w, "type");
-	jw_lit(w, NULL, type);
-	jw_aend(w);
-	if (str_set(a))
-		jw_str(w, "action", a);
-	jw_lit(w, "module", "nflogd");
-	jw_lit(w, "dataset", "nflogd.packet");
-	if (used_ts && (c->now_sec || c->now_usec) &&
-	    ts_valid(c->now_sec, c->now_usec))
-		jw_time(w, "created", c->now_sec, c->now_usec);
-	jw_end(w);
+	while (*lit && *a == *lit) {
+		a++;
+		lit++;
+	}
+	return *a == *lit;
 }
 
-static void emit_iface(struct jw *w, const char *key, const char *name,
+static int action_type(const char *a)
+{
+	if (!a)
+		return 0;
+	if (is(a, "drop") || is(a, "reject") || is(a, "deny"))
+		return 1;
+	if (is(a, "accept") || is(a, "allow"))
+		return 2;
+	return 0;
+}
+
+static void emit_event(struct jw *w, const struct json_ctx *c,
+		       bool used_ts, struct json_time_cache *tc)
+{
+	const char *a = c->action;
+	char *q, *p;
+
+	SEC(128);       /* 67 */
+	CPY(p, ",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],"
+	       "\"type\":[");
+	switch (action_type(a)) {
+	case 1: CPY(p, "\"denied\"]"); break;
+	case 2: CPY(p, "\"allowed\"]"); break;
+	default: CPY(p, "\"info\"]"); break;
+	}
+	END();
+	if (str_set(a))
+		JW_STR(w, ",\"action\":", a, strlen(a), "");
+	SEC(128);       /* 85 */
+	CPY(p, ",\"module\":\"nflogd\",\"dataset\":\"nflogd.packet\"");
+	if (used_ts && (c->now_sec || c->now_usec) &&
+	    ts_valid(c->now_sec, c->now_usec)) {
+		CPY(p, ",\"created\":");
+		p = put_time(p, c->now_sec, c->now_usec, tc);
+	}
+	*p++ = '}';
+	END();
+}
+
+static void emit_iface(struct jw *w, bool egress, char c, const char *name,
 		       uint32_t idx)
 {
-	jw_obj(w, key);
-	jw_obj(w, "interface");
-	if (str_set(name))
-		jw_str(w, "name", name);
-	jw_uint_str(w, "id", idx);
-	jw_end(w);
-	jw_end(w);
+	char *q, *p;
+
+	SEC(64);        /* 44 */
+	*p++ = c;
+	if (egress)
+		CPY(p, "\"egress\":{\"interface\":{");
+	else
+		CPY(p, "\"ingress\":{\"interface\":{");
+	if (str_set(name)) {
+		END();
+		JW_STR(w, "\"name\":", name, strlen(name), ",");
+		SEC(32);        /* 19 */
+	}
+	CPY(p, "\"id\":");
+	p = put_u32_str(p, idx);
+	CPY(p, "}}");
+	END();
 }
 
 /* observer.ingress / .egress are the devices the LOG line calls IN= and
@@ -1066,60 +1732,120 @@ static void emit_observer(struct jw *w, const struct nflog_meta *m,
 	bool pout = br && (m->present & NFLOG_HAVE_PHYSOUTDEV);
 	bool hin = pin || (m->present & NFLOG_HAVE_INDEV);
 	bool hout = pout || (m->present & NFLOG_HAVE_OUTDEV);
+	bool host = str_set(c->host);
+	char sep = '{';
 
-	if (!str_set(c->host) && !hin && !hout)
+	if (!host && !hin && !hout)
 		return;
-	jw_obj(w, "observer");
-	if (str_set(c->host))
-		jw_str(w, "hostname", c->host);
-	if (hin)
-		emit_iface(w, "ingress", pin ? ifn->physin : ifn->in,
+	JW_LIT(w, ",\"observer\":");
+	if (host) {
+		JW_STR(w, "{\"hostname\":", c->host, strlen(c->host), "");
+		sep = ',';
+	}
+	if (hin) {
+		emit_iface(w, false, sep, pin ? ifn->physin : ifn->in,
 			   pin ? m->physindev : m->indev);
+		sep = ',';
+	}
 	if (hout)
-		emit_iface(w, "egress", pout ? ifn->physout : ifn->out,
+		emit_iface(w, true, sep, pout ? ifn->physout : ifn->out,
 			   pout ? m->physoutdev : m->outdev);
-	jw_end(w);
+	JW_LIT(w, "}");
 }
 
 static void emit_ct(struct jw *w, const struct nflog_meta *m)
 {
 	const struct nflog_ct *ct = &m->ct;
-	int af = ct->orig_family == AF_INET6 ? AF_INET6 : AF_INET;
+	bool v6 = ct->orig_family == AF_INET6;
+	char *q, *p, c = '{';
 
-	jw_obj(w, "ct");
+	SEC(384);       /* NAME_SLACK + 242 */
+	CPY(p, ",\"ct\":");
 	if (m->present & NFLOG_HAVE_CT_INFO) {
 		const char *s = nflog_ctinfo_name(m->ct_info);
 
-		jw_name_or_num(w, "state", strcmp(s, "unknown") ? s : NULL,
-			       m->ct_info);
-	}
-	if (!(m->present & NFLOG_HAVE_CT)) {
-		jw_end(w);
-		return;
-	}
-	if (ct->present & NFLOG_CT_HAVE_ID)
-		jw_uint(w, "id", ct->id);
-	if (ct->present & NFLOG_CT_HAVE_STATUS)
-		jw_uint(w, "status", ct->status);
-	if (ct->present & NFLOG_CT_HAVE_MARK)
-		jw_uint(w, "mark", ct->mark);
-	if (ct->present & NFLOG_CT_HAVE_ZONE)
-		jw_uint(w, "zone", ct->zone);
-	if (ct->present & (NFLOG_CT_HAVE_ORIG | NFLOG_CT_HAVE_ORIG_PORTS)) {
-		jw_obj(w, "orig");
-		if (ct->present & NFLOG_CT_HAVE_ORIG) {
-			jw_addr(w, "src", af, ct->orig_src);
-			jw_addr(w, "dst", af, ct->orig_dst);
-			jw_uint(w, "proto", ct->orig_proto);
+		*p++ = c;
+		c = ',';
+		CPY(p, "\"state\":");
+		if (!is(s, "unknown")) {
+			*p++ = '"';
+			p = put_name(w, &q, p, s);
+			*p++ = '"';
+		} else {
+			p = put_u32_str(p, m->ct_info);
 		}
-		if (ct->present & NFLOG_CT_HAVE_ORIG_PORTS) {
-			jw_uint(w, "sport", ct->orig_sport);
-			jw_uint(w, "dport", ct->orig_dport);
-		}
-		jw_end(w);
 	}
-	jw_end(w);
+	if (m->present & NFLOG_HAVE_CT) {
+		if (ct->present & NFLOG_CT_HAVE_ID) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"id\":");
+			p = put_u32(p, ct->id);
+		}
+		if (ct->present & NFLOG_CT_HAVE_STATUS) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"status\":");
+			p = put_u32(p, ct->status);
+		}
+		if (ct->present & NFLOG_CT_HAVE_MARK) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"mark\":");
+			p = put_u32(p, ct->mark);
+		}
+		if (ct->present & NFLOG_CT_HAVE_ZONE) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"zone\":");
+			p = put_u32(p, ct->zone);
+		}
+		if (ct->present & (NFLOG_CT_HAVE_ORIG |
+				   NFLOG_CT_HAVE_ORIG_PORTS)) {
+			*p++ = c;
+			c = ',';
+			CPY(p, "\"orig\":");
+			if (ct->present & NFLOG_CT_HAVE_ORIG) {
+				CPY(p, "{\"src\":");
+				p = put_addr(p, v6, ct->orig_src);
+				CPY(p, ",\"dst\":");
+				p = put_addr(p, v6, ct->orig_dst);
+				CPY(p, ",\"proto\":");
+				p = put_u32(p, ct->orig_proto);
+				if (ct->present & NFLOG_CT_HAVE_ORIG_PORTS)
+					*p++ = ',';
+			} else {
+				*p++ = '{';
+			}
+			if (ct->present & NFLOG_CT_HAVE_ORIG_PORTS) {
+				CPY(p, "\"sport\":");
+				p = put_u32(p, ct->orig_sport);
+				CPY(p, ",\"dport\":");
+				p = put_u32(p, ct->orig_dport);
+			}
+			*p++ = '}';
+		}
+	}
+	CLOSE(p, c, '}');
+	END();
 }
+
+/* A device's ifindex, and its name when observer.* does not give it. */
+static void emit_dev(struct jw *w, const char *key, size_t kl, uint32_t idx,
+		     const char *nkey, size_t nkl, const char *name)
+{
+	char *q, *p;
+
+	SEC(kl + U32_LEN);      /* kl <= 14 */
+	memcpy(p, key, kl);
+	p = put_u32(p + kl, idx);
+	END();
+	if (name)
+		jw_str(w, nkey, nkl, name, strlen(name), "", 0);
+}
+
+#define EMIT_DEV(w, key, idx, nkey, name) \
+	emit_dev(w, key, sizeof(key) - 1, idx, nkey, sizeof(nkey) - 1, name)
 
 static void emit_nflog(struct jw *w, const struct nflog_meta *m,
 		       const struct json_ctx *c)
@@ -1127,77 +1853,109 @@ static void emit_nflog(struct jw *w, const struct nflog_meta *m,
 	static const struct log_ifnames none;
 	const struct log_ifnames *ifn = c->ifn ? c->ifn : &none;
 	bool br = m->family == NFPROTO_BRIDGE;
-	uint32_t p = m->present;
+	uint32_t pr = m->present;
+	char *q, *p;
 
-	jw_obj(w, "nflog");
-	jw_uint(w, "group", m->group);
-	jw_name_or_num(w, "family", family_name(m->family), m->family);
-	if (p & NFLOG_HAVE_PREFIX)
-		jw_strn(w, "prefix", m->prefix, m->prefix ? m->prefix_len : 0);
-	if (p & NFLOG_HAVE_HWPROTO) {
+	SEC(64);        /* 41 */
+	CPY(p, ",\"nflog\":{\"group\":");
+	p = put_u32(p, m->group);
+	CPY(p, ",\"family\":");
+	p = put_name_or_num(p, family_name(m->family), m->family);
+	END();
+	if (pr & NFLOG_HAVE_PREFIX)
+		JW_STR(w, ",\"prefix\":", m->prefix,
+		       m->prefix ? m->prefix_len : 0, "");
+	SEC(192);       /* NAME_SLACK + 87 */
+	if (pr & NFLOG_HAVE_HWPROTO) {
 		const char *hn = nflog_hook_name(m->family, m->hook);
 
-		jw_uint(w, "hook", m->hook);
-		if (hn && strcmp(hn, "unknown"))
-			jw_lit(w, "hook_name", hn);
-		jw_uint(w, "hw_protocol", m->hw_protocol);
+		CPY(p, ",\"hook\":");
+		p = put_u32(p, m->hook);
+		if (hn && !is(hn, "unknown")) {
+			CPY(p, ",\"hook_name\":\"");
+			p = put_name(w, &q, p, hn);
+			*p++ = '"';
+		}
+		CPY(p, ",\"hw_protocol\":");
+		p = put_u32(p, m->hw_protocol);
 	}
-	if (p & NFLOG_HAVE_SEQ)
-		jw_uint(w, "seq", m->seq);
-	if (p & NFLOG_HAVE_SEQ_GLOBAL)
-		jw_uint(w, "seq_global", m->seq_global);
+	if (pr & NFLOG_HAVE_SEQ) {
+		CPY(p, ",\"seq\":");
+		p = put_u32(p, m->seq);
+	}
+	if (pr & NFLOG_HAVE_SEQ_GLOBAL) {
+		CPY(p, ",\"seq_global\":");
+		p = put_u32(p, m->seq_global);
+	}
+	END();
 	/* ifindexes as sent; the names observer.* does not already give */
-	if (p & NFLOG_HAVE_INDEV) {
-		jw_uint(w, "indev", m->indev);
-		if (br && str_set(ifn->in))
-			jw_str(w, "indev_name", ifn->in);
+	if (pr & NFLOG_HAVE_INDEV)
+		EMIT_DEV(w, ",\"indev\":", m->indev, ",\"indev_name\":",
+			 br && str_set(ifn->in) ? ifn->in : NULL);
+	if (pr & NFLOG_HAVE_OUTDEV)
+		EMIT_DEV(w, ",\"outdev\":", m->outdev, ",\"outdev_name\":",
+			 br && str_set(ifn->out) ? ifn->out : NULL);
+	if (pr & NFLOG_HAVE_PHYSINDEV)
+		EMIT_DEV(w, ",\"physindev\":", m->physindev,
+			 ",\"physindev_name\":",
+			 !br && str_set(ifn->physin) ? ifn->physin : NULL);
+	if (pr & NFLOG_HAVE_PHYSOUTDEV)
+		EMIT_DEV(w, ",\"physoutdev\":", m->physoutdev,
+			 ",\"physoutdev_name\":",
+			 !br && str_set(ifn->physout) ? ifn->physout : NULL);
+	SEC(192);       /* 126 */
+	if (pr & NFLOG_HAVE_UID) {
+		CPY(p, ",\"uid\":");
+		p = put_u32(p, m->uid);
 	}
-	if (p & NFLOG_HAVE_OUTDEV) {
-		jw_uint(w, "outdev", m->outdev);
-		if (br && str_set(ifn->out))
-			jw_str(w, "outdev_name", ifn->out);
+	if (pr & NFLOG_HAVE_GID) {
+		CPY(p, ",\"gid\":");
+		p = put_u32(p, m->gid);
 	}
-	if (p & NFLOG_HAVE_PHYSINDEV) {
-		jw_uint(w, "physindev", m->physindev);
-		if (!br && str_set(ifn->physin))
-			jw_str(w, "physindev_name", ifn->physin);
+	if (pr & NFLOG_HAVE_MARK) {
+		CPY(p, ",\"mark\":");
+		p = put_u32(p, m->mark);
 	}
-	if (p & NFLOG_HAVE_PHYSOUTDEV) {
-		jw_uint(w, "physoutdev", m->physoutdev);
-		if (!br && str_set(ifn->physout))
-			jw_str(w, "physoutdev_name", ifn->physout);
+	if (pr & NFLOG_HAVE_HWTYPE) {
+		CPY(p, ",\"hwtype\":");
+		p = put_u32(p, m->hwtype);
 	}
-	if (p & NFLOG_HAVE_UID)
-		jw_uint(w, "uid", m->uid);
-	if (p & NFLOG_HAVE_GID)
-		jw_uint(w, "gid", m->gid);
-	if (p & NFLOG_HAVE_MARK)
-		jw_uint(w, "mark", m->mark);
-	if (p & NFLOG_HAVE_HWTYPE)
-		jw_uint(w, "hwtype", m->hwtype);
-	if (p & NFLOG_HAVE_HWLEN)
-		jw_uint(w, "hwlen", m->hwlen);
-	if (p & NFLOG_HAVE_HWADDR)
-		jw_mac(w, "hwaddr", m->hwaddr,
-		       m->hwaddr_len < sizeof(m->hwaddr) ? m->hwaddr_len :
-		       sizeof(m->hwaddr), false);
-	if ((p & NFLOG_HAVE_HWHEADER) && m->hwheader)
-		jw_mac(w, "hwheader", m->hwheader, m->hwheader_len, false);
-	if ((p & NFLOG_HAVE_L2HDR) && m->l2hdr)
-		jw_hex(w, "l2hdr", m->l2hdr, m->l2hdr_len);
-	if (p & NFLOG_HAVE_VLAN) {
-		jw_obj(w, "vlan");
-		jw_uint(w, "proto", m->vlan_proto);
-		jw_uint(w, "tci", m->vlan_tci);
-		jw_uint(w, "id", m->vlan_tci & 0x0fff);
-		jw_uint(w, "pcp", m->vlan_tci >> 13);
-		jw_end(w);
+	if (pr & NFLOG_HAVE_HWLEN) {
+		CPY(p, ",\"hwlen\":");
+		p = put_u32(p, m->hwlen);
 	}
-	if (m->payload)
-		jw_uint(w, "caplen", m->payload_len);
-	if (p & (NFLOG_HAVE_CT | NFLOG_HAVE_CT_INFO))
+	if (pr & NFLOG_HAVE_HWADDR) {
+		CPY(p, ",\"hwaddr\":");
+		p = put_mac(p, m->hwaddr,
+			    m->hwaddr_len < sizeof(m->hwaddr) ? m->hwaddr_len :
+			    sizeof(m->hwaddr), false);
+	}
+	END();
+	if ((pr & NFLOG_HAVE_HWHEADER) && m->hwheader)
+		jw_hex(w, ",\"hwheader\":", sizeof(",\"hwheader\":") - 1,
+		       m->hwheader, m->hwheader_len, true);
+	if ((pr & NFLOG_HAVE_L2HDR) && m->l2hdr)
+		JW_HEX(w, ",\"l2hdr\":", m->l2hdr, m->l2hdr_len);
+	SEC(128);       /* 83 */
+	if (pr & NFLOG_HAVE_VLAN) {
+		CPY(p, ",\"vlan\":{\"proto\":");
+		p = put_u32(p, m->vlan_proto);
+		CPY(p, ",\"tci\":");
+		p = put_u32(p, m->vlan_tci);
+		CPY(p, ",\"id\":");
+		p = put_u32(p, m->vlan_tci & 0x0fff);
+		CPY(p, ",\"pcp\":");
+		p = put_u32(p, m->vlan_tci >> 13);
+		*p++ = '}';
+	}
+	if (m->payload) {
+		CPY(p, ",\"caplen\":");
+		p = put_u64(p, m->payload_len);
+	}
+	END();
+	if (pr & (NFLOG_HAVE_CT | NFLOG_HAVE_CT_INFO))
 		emit_ct(w, m);
-	jw_end(w);
+	JW_LIT(w, "}");
 }
 
 int fmt_json(const struct record *rec, const struct json_ctx *ctx,
@@ -1207,46 +1965,54 @@ int fmt_json(const struct record *rec, const struct json_ctx *ctx,
 	static const struct nflog_meta nometa;
 	const struct json_ctx *c = ctx ? ctx : &none;
 	const struct nflog_meta *m = rec->meta ? rec->meta : &nometa;
-	struct jw w = { .buf = buf, .size = size };
+	struct json_time_cache own = { 0 };
+	struct json_time_cache *tc = c->tc ? c->tc : &own;
+	struct jw jw, *w = &jw;
 	bool used_ts = false;
+	char *q, *p;
 
-	jw_obj(&w, NULL);
+	if (!size)
+		return -ENOSPC;
+	jw.p = buf;
+	jw.end = buf + size - 1;
+	jw.full = false;
+	jw.sep = ',';
+
+	SEC(128);       /* 100 */
+	*p++ = '{';
 	if ((m->present & NFLOG_HAVE_TIMESTAMP) &&
 	    ts_valid(m->ts_sec, m->ts_usec)) {
-		jw_time(&w, "@timestamp", m->ts_sec, m->ts_usec);
+		CPY(p, "\"@timestamp\":");
+		p = put_time(p, m->ts_sec, m->ts_usec, tc);
+		*p++ = ',';
 		used_ts = true;
 	} else if ((c->now_sec || c->now_usec) &&
 		   ts_valid(c->now_sec, c->now_usec)) {
-		jw_time(&w, "@timestamp", c->now_sec, c->now_usec);
+		CPY(p, "\"@timestamp\":");
+		p = put_time(p, c->now_sec, c->now_usec, tc);
+		*p++ = ',';
 	}
-	jw_obj(&w, "ecs");
-	jw_lit(&w, "version", ECS_VERSION);
-	jw_end(&w);
-	jw_obj(&w, "nflogd");
-	jw_sep(&w, "schema_version");
-	jw_puts(&w, FMT_JSON_SCHEMA_VERSION);
-	jw_end(&w);
-	emit_event(&w, c, used_ts);
-	if (str_set(c->rule)) {
-		jw_obj(&w, "rule");
-		jw_str(&w, "name", c->rule);
-		jw_end(&w);
-	}
-	emit_observer(&w, m, c);
-	emit_endpoints(&w, &rec->ip, m);
-	emit_network(&w, &rec->ip, m);
-	emit_nflog(&w, m, c);
-	emit_ip(&w, &rec->ip);
-	emit_transport(&w, rec, &rec->ip, false);
-	emit_decode(&w, &rec->ip);
-	jw_end(&w);
+	CPY(p, "\"ecs\":{\"version\":\"" ECS_VERSION "\"},"
+	       "\"nflogd\":{\"schema_version\":" FMT_JSON_SCHEMA_VERSION "}");
+	END();
+	emit_event(w, c, used_ts, tc);
+	if (str_set(c->rule))
+		JW_STR(w, ",\"rule\":{\"name\":", c->rule, strlen(c->rule),
+		       "}");
+	emit_observer(w, m, c);
+	emit_endpoints(w, &rec->ip, m);
+	emit_network(w, &rec->ip, m);
+	emit_nflog(w, m, c);
+	emit_ip(w, &rec->ip);
+	emit_transport(w, rec, &rec->ip, false);
+	emit_decode(w, &rec->ip);
+	JW_LIT(w, "}");
 
-	if (w.full || w.len > INT_MAX) {
+	if (jw.full || (size_t)(jw.p - buf) > INT_MAX) {
 		/* Never hand out a cut object that might look whole. */
-		if (size)
-			buf[0] = 0;
+		buf[0] = 0;
 		return -ENOSPC;
 	}
-	buf[w.len] = 0;
-	return (int)w.len;
+	*jw.p = 0;
+	return (int)(jw.p - buf);
 }

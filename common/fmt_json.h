@@ -23,6 +23,16 @@
  * add at most 6 bytes per byte. */
 #define FMT_JSON_MAX 8192
 
+/* The date and time of day ("YYYY-MM-DDTHH:MM:SS") fmt_json formatted
+ * last, so that the records of one second do not compute it again.  Owned
+ * by the caller and zero-initialised before first use; fmt_json writes it,
+ * so one per thread.  Optional: without it, @timestamp and event.created
+ * of one record still share the work. */
+struct json_time_cache {
+	long long key;          /* the second + 1; 0: empty */
+	char text[19];
+};
+
 /* What the record does not carry itself; all fields optional (NULL). */
 struct json_ctx {
 	const struct log_ifnames *ifn;
@@ -33,6 +43,7 @@ struct json_ctx {
 	 * (the receive time), as seconds + microseconds. */
 	long long now_sec;
 	unsigned int now_usec;
+	struct json_time_cache *tc;     /* see above; may be NULL */
 };
 
 /* Write one JSON object, no trailing newline, NUL-terminated.  Returns its

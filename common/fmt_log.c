@@ -121,8 +121,19 @@ static void put_mac(struct lb *b, const uint8_t *a)
 
 static void put_hexdump(struct lb *b, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		put_hex2(b, p[i], hex_upper);
+	char *o;
+
+	if (2 * n > b->size - b->len) {         /* rare: the slow way */
+		for (size_t i = 0; i < n; i++)
+			put_hex2(b, p[i], hex_upper);
+		return;
+	}
+	o = b->p + b->len;
+	for (size_t i = 0; i < n; i++) {
+		*o++ = hex_upper[p[i] >> 4];
+		*o++ = hex_upper[p[i] & 15];
+	}
+	b->len += 2 * n;
 }
 
 static bool needs_escape(unsigned char c)
@@ -228,10 +239,14 @@ static bool dump_tcp(struct lb *b, const struct pkt *k, bool fragment,
 		     uint32_t off)
 {
 	const uint8_t *th;
-	static const struct { uint16_t bit; const char *name; } flag_names[] = {
-		{ 0x100, "AE " }, { 0x80, "CWR " }, { 0x40, "ECE " },
-		{ 0x20, "URG " }, { 0x10, "ACK " }, { 0x08, "PSH " },
-		{ 0x04, "RST " }, { 0x02, "SYN " }, { 0x01, "FIN " },
+	static const struct {
+		uint16_t bit;
+		uint8_t len;
+		char name[5];
+	} flag_names[] = {
+		{ 0x100, 3, "AE " }, { 0x80, 4, "CWR " }, { 0x40, 4, "ECE " },
+		{ 0x20, 4, "URG " }, { 0x10, 4, "ACK " }, { 0x08, 4, "PSH " },
+		{ 0x04, 4, "RST " }, { 0x02, 4, "SYN " }, { 0x01, 4, "FIN " },
 	};
 	uint16_t flags;
 	uint32_t optsize;
@@ -266,7 +281,7 @@ static bool dump_tcp(struct lb *b, const struct pkt *k, bool fragment,
 	flags = (uint16_t)((th[12] & 1) << 8 | th[13]);
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		if (flags & flag_names[i].bit)
-			put(b, flag_names[i].name, strlen(flag_names[i].name));
+			put(b, flag_names[i].name, flag_names[i].len);
 	PUTS(b, "URGP=");
 	put_u(b, rd16(th + 18));
 	putc_(b, ' ');

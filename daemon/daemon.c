@@ -256,6 +256,7 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 					.host = d->hostname,
 					.action = rule->action[0] ? rule->action : NULL,
 					.now_sec = sec, .now_usec = usec,
+					.tc = &d->jtc,
 				};
 
 				f->json_len = fmt_json(&rec, &jc, f->json, sizeof(f->json));

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "fmt_json.h"
 #include "log.h"
 #include "ifcache.h"
 #include "output.h"
@@ -35,6 +36,7 @@ struct daemon {
 	unsigned int ticks;
 	uint64_t watchdog_usec;
 	uint64_t seen_lost[CONFIG_MAX_GROUPS];  /* loss already reported */
+	struct json_time_cache jtc;     /* fmt_json's per-second cache */
 	char reload_error[256]; /* shown in STATUS= until a reload succeeds */
 
 	char hostname[64];
