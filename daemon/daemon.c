@@ -666,8 +666,19 @@ int daemon_run(const char *config_path, enum log_target target)
 	{
 		uint64_t usec;
 
-		if (sd_watchdog_enabled(0, &usec) > 0)
+		if (sd_watchdog_enabled(0, &usec) > 0) {
 			d->watchdog_usec = usec;
+			/* WATCHDOG=1 goes out every tick: tick at least twice
+			 * per watchdog interval. */
+			if (usec / 2 < 1000000) {
+				struct itimerspec its = {
+					.it_interval.tv_nsec = (long)(usec / 2 * 1000),
+					.it_value.tv_nsec = (long)(usec / 2 * 1000),
+				};
+
+				timerfd_settime(d->tickfd, 0, &its, NULL);
+			}
+		}
 	}
 	log_msg(LOG_INFO, MSGID_STARTED, "started: %u group(s), %u rule(s), "
 		"%u output(s) from %s", d->cfg->n_groups, d->cfg->n_rules,

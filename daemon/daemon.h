@@ -34,6 +34,7 @@ struct daemon {
 	bool stopping;
 	time_t started;
 	unsigned int ticks;
+	time_t last_stats;      /* last periodic counters message */
 	uint64_t watchdog_usec;
 	uint64_t seen_lost[CONFIG_MAX_GROUPS];  /* loss already reported */
 	struct json_time_cache jtc;     /* fmt_json's per-second cache */

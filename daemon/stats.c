@@ -283,9 +283,13 @@ void stats_tick(struct daemon *d, bool force)
 		   (unsigned long long)t.failed);
 	if (d->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
+	if (!d->last_stats)
+		d->last_stats = time(NULL);
 	if (!force && d->cfg->stats_interval &&
-	    d->ticks % d->cfg->stats_interval == 0)
+	    time(NULL) - d->last_stats >= (time_t)d->cfg->stats_interval) {
+		d->last_stats = time(NULL);
 		stats_log(d, "counters");
+	}
 }
 
 void stats_fini(struct daemon *d)
