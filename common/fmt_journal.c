@@ -50,6 +50,7 @@ enum {
 
 struct jb {
 	struct journal_fields *jf;
+	size_t n;       /* fields so far (jf->n at the end) */
 	char *p;        /* next byte of the arena */
 	char *end;      /* end of the arena */
 	char *start;    /* start of the open field */
@@ -96,7 +97,7 @@ static inline void jb_fin(struct jb *b, const char *q, char *p)
 static inline char *jb_open(struct jb *b, size_t max)
 {
 	b->start = b->p;
-	b->over = b->jf->n >= FMT_JOURNAL_MAX_FIELDS;
+	b->over = b->n >= FMT_JOURNAL_MAX_FIELDS;
 	return jb_res(b, max);
 }
 
@@ -110,9 +111,9 @@ static inline void jb_close(struct jb *b)
 		b->lost = true;
 		return;
 	}
-	jf->iov[jf->n].iov_base = b->start;
-	jf->iov[jf->n].iov_len = (size_t)(b->p - b->start);
-	jf->n++;
+	jf->iov[b->n].iov_base = b->start;
+	jf->iov[b->n].iov_len = (size_t)(b->p - b->start);
+	b->n++;
 }
 
 /* In the functions below q is the open section's start, p the next byte. */
@@ -231,25 +232,40 @@ static char *put_x(char *p, uint32_t v, int min)
 	return p + n;
 }
 
-/* n bytes as hex pairs, sep between them unless it is 0. */
+/* Two lowercase hex digits for each byte value. */
+static const char hex2[513] =
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+/* n bytes as hex pairs, each after sep unless sep is 0. */
 static char *put_hex(char *p, const uint8_t *d, size_t n, char sep,
 		     bool upper)
 {
-	const char *dg = upper ? hexup : hexlo;
-
-	if (!sep) {
+	if (upper) {
 		for (size_t i = 0; i < n; i++) {
-			p[0] = dg[d[i] >> 4];
-			p[1] = dg[d[i] & 15];
+			if (sep)
+				*p++ = sep;
+			p[0] = hexup[d[i] >> 4];
+			p[1] = hexup[d[i] & 15];
 			p += 2;
 		}
-		return p;
-	}
-	for (size_t i = 0; i < n; i++) {
-		p[0] = sep;
-		p[1] = dg[d[i] >> 4];
-		p[2] = dg[d[i] & 15];
-		p += 3;
+	} else if (!sep) {
+		for (size_t i = 0; i < n; i++) {
+			memcpy(p, hex2 + 2 * d[i], 2);
+			p += 2;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			p[0] = sep;
+			memcpy(p + 1, hex2 + 2 * d[i], 2);
+			p += 3;
+		}
 	}
 	return p;
 }
@@ -316,7 +332,8 @@ static inline char *put_name(struct jb *b, char **qp, char *p, const char *s)
 /* --- fields --------------------------------------------------------------- */
 
 /* KEY=number.  kl <= KEY_MAX. */
-static void f_u(struct jb *b, const char *key, size_t kl, uint32_t v)
+static inline __attribute__((always_inline))
+void f_u(struct jb *b, const char *key, size_t kl, uint32_t v)
 {
 	char *q, *p;
 
@@ -329,8 +346,8 @@ static void f_u(struct jb *b, const char *key, size_t kl, uint32_t v)
 /* Inline, so that the key is copied as the literal it is. */
 #define F_U(b, key, v) f_u(b, key, sizeof(key) - 1, v)
 
-static void f_x(struct jb *b, const char *key, size_t kl, uint32_t v,
-		int min)
+static inline __attribute__((always_inline))
+void f_x(struct jb *b, const char *key, size_t kl, uint32_t v, int min)
 {
 	char *q, *p;
 
@@ -343,20 +360,12 @@ static void f_x(struct jb *b, const char *key, size_t kl, uint32_t v,
 #define F_X(b, key, v, min) f_x(b, key, sizeof(key) - 1, v, min)
 
 /* KEY=bytes, any length. */
-static void f_strn(struct jb *b, const char *key, size_t kl, const char *s,
-		   size_t n)
+__attribute__((noinline))
+static void f_strn_long(struct jb *b, const char *key, size_t kl,
+			const char *s, size_t n)
 {
 	char *q, *p;
 
-	if (n <= RAW_CHUNK) {
-		FIELD(kl + n);
-		memcpy(p, key, kl);
-		p += kl;
-		memcpy(p, s, n);
-		p += n;
-		DONE();
-		return;
-	}
 	FIELD(kl);
 	memcpy(p, key, kl);
 	p += kl;
@@ -365,11 +374,50 @@ static void f_strn(struct jb *b, const char *key, size_t kl, const char *s,
 	jb_close(b);
 }
 
+/* Inline, so that the key (and a literal value) are copied as the
+ * constants they are. */
+static inline __attribute__((always_inline))
+void f_strn(struct jb *b, const char *key, size_t kl, const char *s, size_t n)
+{
+	char *q, *p;
+
+	if (n > RAW_CHUNK) {
+		f_strn_long(b, key, kl, s, n);
+		return;
+	}
+	FIELD(kl + n);
+	memcpy(p, key, kl);
+	p += kl;
+	if (__builtin_constant_p(n) || n > 16) {
+		memcpy(p, s, n);
+	} else if (n >= 8) {
+		/* the usual names: two overlapping words, no call */
+		uint64_t x, y;
+
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(p, &x, 8);
+		memcpy(p + n - 8, &y, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(p, &x, 4);
+		memcpy(p + n - 4, &y, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			p[i] = s[i];
+	}
+	p += n;
+	DONE();
+}
+
 #define F_STRN(b, key, s, n) f_strn(b, key, sizeof(key) - 1, s, n)
 #define F_STR(b, key, s) f_strn(b, key, sizeof(key) - 1, s, strlen(s))
 
-static void f_addr(struct jb *b, const char *key, size_t kl, bool v6,
-		   const void *a)
+static inline __attribute__((always_inline))
+void f_addr(struct jb *b, const char *key, size_t kl, bool v6, const void *a)
 {
 	char *q, *p;
 
@@ -473,7 +521,8 @@ static void f_proto(struct jb *b, const char *key, size_t kl, uint8_t proto)
 
 #define F_PROTO(b, key, proto) f_proto(b, key, sizeof(key) - 1, proto)
 
-static void f_ip(struct jb *b, const struct ip_layer *ip)
+static inline __attribute__((always_inline))
+void f_ip(struct jb *b, const struct ip_layer *ip)
 {
 	bool v6 = ip->kind == L3_IPV6;
 	char *q, *p;
@@ -623,7 +672,8 @@ static char *put_tcpopt(char *p, const struct opt *o)
 	return p;
 }
 
-static void f_tcp(struct jb *b, const struct l4_tcp *t)
+static inline __attribute__((always_inline))
+void f_tcp(struct jb *b, const struct l4_tcp *t)
 {
 	static const struct {
 		uint16_t bit;
@@ -690,7 +740,8 @@ static void f_tcp(struct jb *b, const struct l4_tcp *t)
 	}
 }
 
-static void f_icmp(struct jb *b, const struct record *rec,
+static inline __attribute__((always_inline))
+void f_icmp(struct jb *b, const struct record *rec,
 		   const struct ip_layer *ip)
 {
 	const struct l4_icmp *ic = &ip->t.icmp;
@@ -724,7 +775,8 @@ static void f_icmp(struct jb *b, const struct record *rec,
 
 /* SPI= of the first AH or ESP header: the transport of an IPv4 packet,
  * an extension header of an IPv6 one. */
-static void f_spi(struct jb *b, const struct ip_layer *ip)
+static inline __attribute__((always_inline))
+void f_spi(struct jb *b, const struct ip_layer *ip)
 {
 	for (unsigned i = 0; i < ip->n_ext && i < DECODE_MAX_EXTHDRS; i++) {
 		const struct ext_hdr *e = &ip->ext[i];
@@ -738,7 +790,8 @@ static void f_spi(struct jb *b, const struct ip_layer *ip)
 		F_U(b, "SPI=", ip->t.spi.spi);
 }
 
-static void f_transport(struct jb *b, const struct record *rec,
+static inline __attribute__((always_inline))
+void f_transport(struct jb *b, const struct record *rec,
 			const struct ip_layer *ip)
 {
 	uint16_t sp, dp;
@@ -795,7 +848,8 @@ static const char *l4_state_name(enum l4_state s)
 	return "unknown";
 }
 
-static void f_nflog(struct jb *b, const struct nflog_meta *m,
+static inline __attribute__((always_inline))
+void f_nflog(struct jb *b, const struct nflog_meta *m,
 		    const struct journal_ctx *c)
 {
 	uint32_t pr = m->present;
@@ -830,7 +884,8 @@ static void f_nflog(struct jb *b, const struct nflog_meta *m,
  * bridge port, which nfnetlink_log sends as PHYSINDEV / PHYSOUTDEV (INDEV /
  * OUTDEV are the bridge).  PHYSIN= / PHYSOUT= name the physical device
  * whenever there is one.  Names are the caller's, for present devices. */
-static void f_devices(struct jb *b, const struct nflog_meta *m,
+static inline __attribute__((always_inline))
+void f_devices(struct jb *b, const struct nflog_meta *m,
 		      const struct log_ifnames *ifn)
 {
 	uint32_t pr = m->present;
@@ -870,7 +925,8 @@ static void f_devices(struct jb *b, const struct nflog_meta *m,
 		      sizeof(m->hwaddr), ':', false);
 }
 
-static void f_ct(struct jb *b, const struct nflog_meta *m)
+static inline __attribute__((always_inline))
+void f_ct(struct jb *b, const struct nflog_meta *m)
 {
 	const struct nflog_ct *ct = &m->ct;
 	bool v6 = ct->orig_family == AF_INET6;
@@ -951,8 +1007,8 @@ int fmt_journal(const struct record *rec, const struct journal_ctx *ctx,
 		tmp.meta = &nometa;
 		rec = &tmp;
 	}
-	jf->n = 0;
 	jb.jf = jf;
+	jb.n = 0;
 	jb.p = jf->arena;
 	jb.end = jf->arena + sizeof(jf->arena);
 	jb.over = false;
@@ -991,6 +1047,7 @@ int fmt_journal(const struct record *rec, const struct journal_ctx *ctx,
 	 * file), and then it should cost no other field. */
 	if ((m->present & NFLOG_HAVE_PREFIX) && m->prefix)
 		F_STRN(b, "NFLOG_PREFIX=", m->prefix, m->prefix_len);
+	jf->n = jb.n;
 	jf->used = (size_t)(jb.p - jf->arena);
 
 	if (err < 0)
