@@ -24,6 +24,8 @@
 #define CONFIG_PATH_MAX 256
 #define CONFIG_PREFIX_MAX 128   /* nft's limit is 127 characters */
 #define CONFIG_MAX_ERRORS 64
+#define CONFIG_MATCH_MAX 512    /* a rule's match expression */
+#define CONFIG_TABLE_MAX 32     /* nft/iptables table and chain names */
 /* Larger texts are refused: a real configuration is a few KiB, and
  * libconfig counts lines in an unsigned short. */
 #define CONFIG_TEXT_MAX (1024 * 1024)
@@ -60,6 +62,43 @@ struct config_group {
 	int line;
 };
 
+/* Which tool installs the kernel rules. */
+enum fw_backend { FW_NFTABLES, FW_IPTABLES, FW_NONE };
+/* Address family of a kernel rule.  iptables: ip = iptables,
+ * ip6 = ip6tables, inet = both; bridge is nftables-only. */
+enum fw_family { FW_FAMILY_INET, FW_FAMILY_IP, FW_FAMILY_IP6, FW_FAMILY_BRIDGE };
+/* Where a kernel rule goes. */
+enum fw_place {
+	FW_PLACE_NONE,   /* not installed: the rule only presents packets that
+			  * a kernel rule written elsewhere sends */
+	FW_PLACE_OWN,    /* nflogd's own table, a base chain at hook+priority */
+	FW_PLACE_APPEND, /* an existing chain, at its end (before its policy) */
+	FW_PLACE_INSERT, /* an existing chain, at its top */
+};
+enum fw_hook { FW_HOOK_PREROUTING, FW_HOOK_INPUT, FW_HOOK_FORWARD,
+	       FW_HOOK_OUTPUT, FW_HOOK_POSTROUTING };
+enum limit_unit { LIMIT_SECOND, LIMIT_MINUTE, LIMIT_HOUR, LIMIT_DAY };
+
+/* The kernel rule of a config_rule (backend != none, place != NONE). */
+struct config_fw_rule {
+	enum fw_place place;
+	enum fw_family family;
+	/* FW_PLACE_OWN: the base chain nflogd creates in its own table */
+	enum fw_hook hook;
+	int priority;            /* nft priority, -400..400; 0 = filter */
+	/* FW_PLACE_APPEND/INSERT: the existing chain */
+	char table[CONFIG_TABLE_MAX];
+	char chain[CONFIG_TABLE_MAX];
+	/* the backend's own match syntax, "" = every packet reaching it;
+	 * validated: one line, no ';' or '#' (nft), no target (iptables) */
+	char match[CONFIG_MATCH_MAX];
+	uint32_t snaplen;        /* 0 = the group's copy_range */
+	uint32_t queue_threshold;/* 0 = the group's */
+	uint32_t limit_rate;     /* 0 = no kernel rate limit */
+	enum limit_unit limit_unit;
+	uint32_t limit_burst;    /* packets; 0 = the backend's default (5) */
+};
+
 struct config_rule {
 	char name[CONFIG_NAME_MAX];
 	uint16_t group;
@@ -69,6 +108,33 @@ struct config_rule {
 	char action[16];         /* event.action in JSON, e.g. "drop" */
 	unsigned int n_outputs;
 	unsigned int outputs[CONFIG_MAX_RULE_OUTPUTS];  /* index into outputs */
+	struct config_fw_rule fw; /* the kernel rule (fw.place) */
+	/* The conntrack_invalid section's rule: group 0, records carry the
+	 * reason conntrack gives in the prefix. */
+	bool ct_invalid;
+	int line;
+};
+
+/* firewall = { ... }: how nflogd's kernel rules are installed. */
+struct config_firewall {
+	enum fw_backend backend;
+	/* nflogd's own table (nft: in each family it uses; iptables: the
+	 * prefix of its own chains, upper-cased) and the tag on every rule
+	 * it installs: comment "<table>:<rule name>". */
+	char table[CONFIG_TABLE_MAX];
+	/* iptables: seconds between checks that the rules are still there
+	 * (nftables is told by ruleset events). */
+	unsigned int check_interval;
+	int line;
+};
+
+/* conntrack_invalid = { ... }: conntrack's own reasons for INVALID. */
+struct config_ct_invalid {
+	bool enabled;
+	/* nf_conntrack_log_invalid: an IP protocol number, 255 = all */
+	uint8_t protocol;
+	bool ipv4, ipv6;         /* nf_log.2 / nf_log.10 set to nfnetlink_log */
+	unsigned int rule;       /* index of its rule in rules[] (group 0) */
 	int line;
 };
 
@@ -82,6 +148,8 @@ struct config {
 	char state_dir[CONFIG_PATH_MAX];
 	char metrics_path[CONFIG_PATH_MAX]; /* "" = no Prometheus file */
 	char user[CONFIG_NAME_MAX];      /* drop to this user ("" = stay) */
+	struct config_firewall fw;
+	struct config_ct_invalid ct_invalid;
 
 	unsigned int n_groups, n_rules, n_outputs;
 	struct config_group groups[CONFIG_MAX_GROUPS];
@@ -105,6 +173,13 @@ int config_parse(const char *file, const char *text, size_t len,
 /* The normalised configuration, every default filled in, in libconfig
  * syntax that config_parse() accepts again (a golden file for tests). */
 void config_print(const struct config *c, FILE *f);
+
+/* Names as written in the file (and in nft): "inet", "input", "second". */
+const char *config_family_name(enum fw_family f);
+const char *config_hook_name(enum fw_hook h);
+const char *config_limit_unit_name(enum limit_unit u);
+/* True if rule r is installed by nflogd (backend != none, place != NONE). */
+bool config_rule_installed(const struct config *c, const struct config_rule *r);
 
 /* Lookups for the daemon. */
 const struct config_group *config_group(const struct config *c, uint16_t id);

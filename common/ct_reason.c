@@ -1,0 +1,2 @@
+/* ct_reason: placeholder, being written. */
+#include "ct_reason.h"

@@ -1,0 +1,2 @@
+/* fw_ipt_text: placeholder, being written. */
+#include "fw_ipt_text.h"

@@ -1,0 +1,2 @@
+/* ct_invalid: placeholder, being written. */
+#include "firewall.h"

@@ -1,0 +1,2 @@
+/* firewall: placeholder, being written. */
+#include "firewall.h"
