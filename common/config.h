@@ -59,6 +59,10 @@ struct config_group {
 	uint32_t flush_timeout;  /* hundredths of a second */
 	uint32_t nlbufsiz;       /* kernel batch buffer, bytes */
 	uint32_t rcvbuf;         /* socket receive buffer, bytes */
+	/* ask the kernel to attach conntrack (NFULNL_CFG_F_CONNTRACK); a
+	 * kernel without NETFILTER_NETLINK_GLUE_CT refuses: said once, and
+	 * the group runs without it */
+	bool conntrack;
 	int line;
 };
 
