@@ -48,6 +48,13 @@
 
 #define DEF_LEVEL               4       /* warning */
 
+#define DEF_FW_TABLE            "nflogd"
+#define DEF_CHECK_INTERVAL      1
+#define DEF_CT_NAME             "ct-invalid"
+#define DEF_CT_LEVEL            5       /* notice */
+#define DEF_CT_ACTION           "invalid"
+#define CT_PROTO_ALL            255     /* nf_conntrack_log_invalid: all */
+
 /* ---------------------------------------------------------------- ranges */
 
 #define MAX_GROUP_ID            65535
@@ -68,6 +75,25 @@
 #define ACTION_LEN_MAX          15
 #define HOSTNAME_LEN_MAX        63
 
+#define MAX_CHECK_INTERVAL      3600
+#define MIN_PRIORITY            (-400)
+#define MAX_PRIORITY            400
+#define MAX_RULE_SNAPLEN        65535
+#define MAX_RULE_QTHRESH        65535
+#define MAX_LIMIT_RATE          1000000
+#define MAX_BURST               1000000
+/* iptables: legacy NFLOG keeps 63 characters of --nflog-prefix; chain
+ * names have at most 28 (XT_EXTENSION_MAXNAMELEN - 1); the limit match
+ * counts in 1/10000 s (XT_LIMIT_SCALE: at most 10000/second) and takes
+ * --limit-burst up to 10000. */
+#define IPT_PREFIX_LEN_MAX      63
+#define IPT_CHAIN_LEN_MAX       28
+#define IPT_LIMIT_SCALE         10000
+#define IPT_BURST_MAX           10000
+/* nflogd's own iptables chains are "<TABLE>-<HOOK>": "-POSTROUTING" is
+ * 12 of the 28 characters. */
+#define IPT_OWN_TABLE_LEN_MAX   (IPT_CHAIN_LEN_MAX - 12)
+
 /* An integer literal too large even for 64 bits is replaced by this one
  * (INT64_MIN), which get_int() then reports as out of range.  No range of
  * ours comes near it. */
@@ -81,6 +107,11 @@ struct ctx {
 	const char *file;
 	struct config *c;
 	struct config_errors *e;
+	/* firewall.backend is known (absent or valid): the checks that
+	 * depend on it are made */
+	bool backend_ok;
+	/* line of the conntrack_invalid section, 0 = none */
+	int ct_line;
 	/* line and order of each kept message, to sort them */
 	int eline[CONFIG_MAX_ERRORS];
 	unsigned int eseq[CONFIG_MAX_ERRORS];
@@ -798,6 +829,15 @@ static int get_u32(struct ctx *x, const config_setting_t *s, uint32_t min,
 	return r;
 }
 
+static int get_bool(struct ctx *x, const config_setting_t *s, bool *out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return error(x, line_of(s), "%s must be a boolean, not %s; "
+			     "allowed: true, false", key_of(s), type_name(s));
+	*out = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
 static int get_string(struct ctx *x, const config_setting_t *s,
 		      const char *what, const char **out)
 {
@@ -889,24 +929,29 @@ static int get_path(struct ctx *x, const config_setting_t *s, bool empty_ok,
 
 /* ---------------------------------------------------------------- sections */
 
-enum section_id { SEC_TOP, SEC_GROUP, SEC_OUTPUT, SEC_RULE, SEC_N };
+enum section_id {
+	SEC_TOP, SEC_GROUP, SEC_OUTPUT, SEC_RULE, SEC_FIREWALL, SEC_CT_INVALID,
+	SEC_N
+};
 
 enum top_key {
 	T_IDENTITY, T_HOSTNAME, T_STATS_INTERVAL, T_RUNTIME_DIR, T_STATE_DIR,
-	T_METRICS_PATH, T_USER, T_GROUPS, T_OUTPUTS, T_RULES, T_N
+	T_METRICS_PATH, T_USER, T_FIREWALL, T_CT_INVALID, T_GROUPS, T_OUTPUTS,
+	T_RULES, T_N
 };
 static const char *const top_keys[T_N] = {
 	"identity", "hostname", "stats_interval", "runtime_dir", "state_dir",
-	"metrics_path", "user", "groups", "outputs", "rules",
+	"metrics_path", "user", "firewall", "conntrack_invalid", "groups",
+	"outputs", "rules",
 };
 
 enum group_key {
 	G_ID, G_COPY_RANGE, G_QUEUE_THRESHOLD, G_FLUSH_TIMEOUT, G_NLBUFSIZ,
-	G_RCVBUF, G_N
+	G_RCVBUF, G_CONNTRACK, G_N
 };
 static const char *const group_keys[G_N] = {
 	"id", "copy_range", "queue_threshold", "flush_timeout", "nlbufsiz",
-	"rcvbuf",
+	"rcvbuf", "conntrack",
 };
 
 enum output_key {
@@ -920,15 +965,34 @@ static const char *const output_keys[O_N] = {
 
 enum rule_key {
 	R_NAME, R_GROUP, R_PREFIX, R_LEVEL, R_LOG_FLAGS, R_ACTION, R_OUTPUTS,
-	R_N
+	/* the kernel rule nflogd installs */
+	R_FAMILY, R_HOOK, R_PRIORITY, R_TABLE, R_CHAIN, R_POSITION, R_MATCH,
+	R_SNAPLEN, R_QUEUE_THRESHOLD, R_LIMIT, R_BURST, R_N
 };
 static const char *const rule_keys[R_N] = {
 	"name", "group", "prefix", "level", "log_flags", "action", "outputs",
+	"family", "hook", "priority", "table", "chain", "position", "match",
+	"snaplen", "queue_threshold", "limit", "burst",
 };
 
-#define MAX_KEYS T_N
-_Static_assert((int)G_N <= (int)MAX_KEYS && (int)O_N <= (int)MAX_KEYS &&
-	       (int)R_N <= (int)MAX_KEYS,
+enum firewall_key { F_BACKEND, F_TABLE, F_CHECK_INTERVAL, F_N };
+static const char *const firewall_keys[F_N] = {
+	"backend", "table", "check_interval",
+};
+
+enum ct_key {
+	C_PROTOCOL, C_FAMILIES, C_NAME, C_LEVEL, C_LOG_FLAGS, C_ACTION,
+	C_OUTPUTS, C_N
+};
+static const char *const ct_keys[C_N] = {
+	"protocol", "families", "name", "level", "log_flags", "action",
+	"outputs",
+};
+
+#define MAX_KEYS R_N
+_Static_assert((int)T_N <= (int)MAX_KEYS && (int)G_N <= (int)MAX_KEYS &&
+	       (int)O_N <= (int)MAX_KEYS && (int)F_N <= (int)MAX_KEYS &&
+	       (int)C_N <= (int)MAX_KEYS,
 	       "MAX_KEYS is the largest section");
 
 struct section {
@@ -943,6 +1007,9 @@ static const struct section sections[SEC_N] = {
 	[SEC_GROUP] = { "in group", "in a group", group_keys, G_N },
 	[SEC_OUTPUT] = { "in output", "in an output", output_keys, O_N },
 	[SEC_RULE] = { "in rule", "in a rule", rule_keys, R_N },
+	[SEC_FIREWALL] = { "in firewall", "in firewall", firewall_keys, F_N },
+	[SEC_CT_INVALID] = { "in conntrack_invalid", "in conntrack_invalid",
+			     ct_keys, C_N },
 };
 
 static int key_index(const struct section *sec, const char *name)
@@ -955,8 +1022,9 @@ static int key_index(const struct section *sec, const char *name)
 	return -1;
 }
 
-/* The nearest valid name; else where the key would be valid; else the
- * keys allowed here. */
+/* Where the key would be valid (a key of another section is more likely
+ * in the wrong place than misspelt: 'path' in a rule is not 'match');
+ * else the nearest valid name; else the keys allowed here. */
 static void unknown_key(struct ctx *x, enum section_id id,
 			const config_setting_t *s)
 {
@@ -967,11 +1035,6 @@ static void unknown_key(struct ctx *x, enum section_id id,
 	size_t o = 0;
 	unsigned int i;
 
-	if (near) {
-		error(x, line_of(s), "unknown key '%s' %s; did you mean "
-		      "'%s'?", name, sec->in, near);
-		return;
-	}
 	where[0] = 0;
 	for (i = 0; i < SEC_N; i++) {
 		if (i == id || key_index(&sections[i], name) < 0)
@@ -982,6 +1045,9 @@ static void unknown_key(struct ctx *x, enum section_id id,
 	if (o)
 		error(x, line_of(s), "unknown key '%s' %s; '%s' belongs %s",
 		      name, sec->in, name, where);
+	else if (near)
+		error(x, line_of(s), "unknown key '%s' %s; did you mean "
+		      "'%s'?", name, sec->in, near);
 	else
 		error(x, line_of(s), "unknown key '%s' %s; allowed: %s", name,
 		      sec->in, join(all, sizeof(all), sec->keys, sec->n));
@@ -1076,6 +1142,7 @@ static int get_metrics_path(struct ctx *x, const config_setting_t *s,
 
 struct top {
 	const config_setting_t *lists[3];       /* groups, outputs, rules */
+	const config_setting_t *firewall, *ct_invalid;
 };
 
 static int set_top(struct ctx *x, unsigned int k, const config_setting_t *s,
@@ -1100,6 +1167,12 @@ static int set_top(struct ctx *x, unsigned int k, const config_setting_t *s,
 		return get_metrics_path(x, s, c->metrics_path);
 	case T_USER:
 		return get_user(x, s, c->user);
+	case T_FIREWALL:
+		t->firewall = s;
+		return 0;
+	case T_CT_INVALID:
+		t->ct_invalid = s;
+		return 0;
 	case T_GROUPS:
 	case T_OUTPUTS:
 	case T_RULES:
@@ -1135,6 +1208,128 @@ static bool check_entry(struct ctx *x, const config_setting_t *list,
 	return false;
 }
 
+/* ---------------------------------------------------------------- firewall */
+
+static const char *const backend_names[] = { "nftables", "iptables", "none" };
+static const char *const family_names[] = { "inet", "ip", "ip6", "bridge" };
+static const char *const hook_names[] = {
+	"prerouting", "input", "forward", "output", "postrouting",
+};
+static const char *const position_names[] = { "append", "insert" };
+static const char *const unit_names[] = { "second", "minute", "hour", "day" };
+static const char *const ipt_tables[] = {
+	"filter", "mangle", "raw", "security",
+};
+
+_Static_assert(ARRAY_SIZE(backend_names) == FW_NONE + 1, "backend_names");
+_Static_assert(ARRAY_SIZE(family_names) == FW_FAMILY_BRIDGE + 1,
+	       "family_names");
+_Static_assert(ARRAY_SIZE(hook_names) == FW_HOOK_POSTROUTING + 1,
+	       "hook_names");
+_Static_assert(ARRAY_SIZE(unit_names) == LIMIT_DAY + 1, "unit_names");
+
+#define FW_TABLE_RULE "1..31 of A-Z a-z 0-9 _ -, starting with a letter"
+#define CHAIN_RULE "1..31 of A-Z a-z 0-9 _ . -, starting with a letter or _"
+
+static bool is_alpha(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* A table or chain name (nft identifiers; iptables chains like INPUT)
+ * into buf (CONFIG_TABLE_MAX).  nflogd's own table (own) also starts the
+ * names of its iptables chains and the tag "<table>:<rule>" on its rules:
+ * no '.', and a letter first. */
+static int get_table_name(struct ctx *x, const config_setting_t *s, bool own,
+			  char *buf)
+{
+	const char *what = own ? FW_TABLE_RULE : CHAIN_RULE;
+	char q[QBUF];
+	const char *v, *p;
+	bool ok;
+
+	if (get_string(x, s, what, &v) < 0)
+		return -EINVAL;
+	ok = strlen(v) < CONFIG_TABLE_MAX &&
+	     (is_alpha(v[0]) || (!own && v[0] == '_'));
+	for (p = v; ok && *p; p++)
+		ok = is_name_char(*p) && !(own && *p == '.');
+	if (!ok)
+		return error(x, line_of(s), "%s %s is not a valid name; "
+			     "allowed: %s", key_of(s), quote(q, sizeof(q), v),
+			     what);
+	strcpy(buf, v);
+	return 0;
+}
+
+/* A section that is one group { }. */
+static bool check_group_setting(struct ctx *x, const config_setting_t *s,
+				const char *example)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_GROUP)
+		return true;
+	error(x, line_of(s), "%s must be a group { }, not %s; write %s = { "
+	      "%s };", key_of(s), type_name(s), key_of(s), example);
+	return false;
+}
+
+static int set_firewall(struct ctx *x, unsigned int k,
+			const config_setting_t *s, void *obj)
+{
+	struct config_firewall *f = obj;
+	unsigned int v = 0;
+
+	switch ((enum firewall_key)k) {
+	case F_BACKEND:
+		if (get_enum(x, s, backend_names, ARRAY_SIZE(backend_names),
+			     &v) < 0)
+			return -EINVAL;
+		f->backend = (enum fw_backend)v;
+		return 0;
+	case F_TABLE:
+		return get_table_name(x, s, true, f->table);
+	case F_CHECK_INTERVAL:
+		return get_u32(x, s, 1, MAX_CHECK_INTERVAL, " (seconds)",
+			       &f->check_interval);
+	case F_N:
+		break;
+	}
+	return 0;
+}
+
+static void parse_firewall(struct ctx *x, const config_setting_t *s)
+{
+	struct config_firewall *f = &x->c->fw;
+	struct keys seen = { { 0 }, { 0 } };
+	char q[QBUF];
+
+	x->backend_ok = true;
+	if (!s)
+		return;
+	if (!check_group_setting(x, s, "backend = \"nftables\";")) {
+		x->backend_ok = false;
+		return;
+	}
+	f->line = line_of(s);
+	walk_keys(x, SEC_FIREWALL, s, set_firewall, f, &seen);
+	x->backend_ok = !seen.line[F_BACKEND] || seen.ok[F_BACKEND];
+	if (!x->backend_ok)
+		return;
+	if (seen.line[F_CHECK_INTERVAL] && f->backend == FW_NFTABLES)
+		error(x, seen.line[F_CHECK_INTERVAL], "check_interval applies "
+		      "to backend \"iptables\" only; nftables tells nflogd "
+		      "of every ruleset change as it happens");
+	if (f->backend == FW_IPTABLES &&
+	    strlen(f->table) > IPT_OWN_TABLE_LEN_MAX)
+		error(x, seen.line[F_TABLE] ? seen.line[F_TABLE] : f->line,
+		      "table %s is %zu characters long; allowed with backend "
+		      "\"iptables\": at most %d (nflogd's chains are named "
+		      "<TABLE>-<HOOK>, like NFLOGD-POSTROUTING, and iptables "
+		      "chain names have at most %d)",
+		      quote(q, sizeof(q), f->table), strlen(f->table),
+		      IPT_OWN_TABLE_LEN_MAX, IPT_CHAIN_LEN_MAX);
+}
+
 /* ---------------------------------------------------------------- groups */
 
 static int set_group(struct ctx *x, unsigned int k,
@@ -1164,6 +1359,8 @@ static int set_group(struct ctx *x, unsigned int k,
 	case G_RCVBUF:
 		return get_u32(x, s, MIN_RCVBUF, MAX_RCVBUF, " (bytes)",
 			       &g->rcvbuf);
+	case G_CONNTRACK:
+		return get_bool(x, s, &g->conntrack);
 	case G_N:
 		break;
 	}
@@ -1693,12 +1890,81 @@ static int get_rule_outputs(struct ctx *x, const config_setting_t *s,
 	return ret;
 }
 
+/* The backend's own match syntax: one line of printable ASCII.  What
+ * each backend allows on top is checked once the backend is known
+ * (check_match_nft(), check_match_ipt()). */
+static int get_match(struct ctx *x, const config_setting_t *s, char *buf)
+{
+	static const char what[] = "one line of printable ASCII, at most 511 "
+				   "characters: a match in the backend's own "
+				   "syntax, \"\" for every packet";
+	const char *v;
+	size_t i;
+
+	if (get_string(x, s, what, &v) < 0)
+		return -EINVAL;
+	for (i = 0; v[i]; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+			return error(x, line_of(s), "match has byte 0x%02x at "
+				     "offset %zu; allowed: %s",
+				     (unsigned char)v[i], i, what);
+	if (i >= CONFIG_MATCH_MAX)
+		return error(x, line_of(s), "match is %zu characters long; "
+			     "allowed: %s", i, what);
+	memcpy(buf, v, i + 1);
+	return 0;
+}
+
+#define LIMIT_WHAT "\"N/second\", \"N/minute\", \"N/hour\" or \"N/day\" " \
+		   "(also s, sec, min, h, d), N 1..1000000"
+
+/* A kernel rate limit "N/unit". */
+static int get_limit(struct ctx *x, const config_setting_t *s,
+		     struct config_fw_rule *fw)
+{
+	static const struct {
+		const char *name;
+		enum limit_unit unit;
+	} units[] = {
+		{ "second", LIMIT_SECOND }, { "s", LIMIT_SECOND },
+		{ "sec", LIMIT_SECOND }, { "minute", LIMIT_MINUTE },
+		{ "min", LIMIT_MINUTE }, { "hour", LIMIT_HOUR },
+		{ "h", LIMIT_HOUR }, { "day", LIMIT_DAY }, { "d", LIMIT_DAY },
+	};
+	char q[QBUF], q2[QBUF];
+	const char *v, *p;
+	uint64_t n = 0;
+	size_t i;
+
+	if (get_string(x, s, LIMIT_WHAT, &v) < 0)
+		return -EINVAL;
+	for (p = v; is_digit(*p); p++)
+		n = n > MAX_LIMIT_RATE ? n : n * 10 + (uint64_t)(*p - '0');
+	if (p == v || *p != '/')
+		return error(x, line_of(s), "limit %s is not a rate; allowed: "
+			     LIMIT_WHAT, quote(q, sizeof(q), v));
+	for (i = 0; i < ARRAY_SIZE(units); i++)
+		if (strcmp(p + 1, units[i].name) == 0)
+			break;
+	if (i == ARRAY_SIZE(units))
+		return error(x, line_of(s), "limit %s has the unknown unit %s; "
+			     "allowed: " LIMIT_WHAT, quote(q, sizeof(q), v),
+			     quote(q2, sizeof(q2), p + 1));
+	if (n < 1 || n > MAX_LIMIT_RATE)
+		return error(x, line_of(s), "limit %s is out of range; "
+			     "allowed: " LIMIT_WHAT, quote(q, sizeof(q), v));
+	fw->limit_rate = (uint32_t)n;
+	fw->limit_unit = units[i].unit;
+	return 0;
+}
+
 static int set_rule(struct ctx *x, unsigned int k, const config_setting_t *s,
 		    void *obj)
 {
 	struct config_rule *r = obj;
 	unsigned int v = 0;
 	uint32_t u = 0;
+	int64_t i64 = 0;
 
 	switch ((enum rule_key)k) {
 	case R_NAME:
@@ -1722,6 +1988,50 @@ static int set_rule(struct ctx *x, unsigned int k, const config_setting_t *s,
 		return get_action(x, s, r->action);
 	case R_OUTPUTS:
 		return get_rule_outputs(x, s, r);
+	case R_FAMILY:
+		if (get_enum(x, s, family_names, ARRAY_SIZE(family_names),
+			     &v) < 0)
+			return -EINVAL;
+		r->fw.family = (enum fw_family)v;
+		return 0;
+	case R_HOOK:
+		if (get_enum(x, s, hook_names, ARRAY_SIZE(hook_names), &v) < 0)
+			return -EINVAL;
+		r->fw.hook = (enum fw_hook)v;
+		return 0;
+	case R_PRIORITY:
+		if (get_int(x, s, MIN_PRIORITY, MAX_PRIORITY,
+			    " (nft priority; the filter chains have 0)",
+			    &i64) < 0)
+			return -EINVAL;
+		r->fw.priority = (int)i64;
+		return 0;
+	case R_TABLE:
+		return get_table_name(x, s, false, r->fw.table);
+	case R_CHAIN:
+		return get_table_name(x, s, false, r->fw.chain);
+	case R_POSITION:
+		/* (where the rule goes is settled in check_placement()) */
+		if (get_enum(x, s, position_names, ARRAY_SIZE(position_names),
+			     &v) < 0)
+			return -EINVAL;
+		r->fw.place = v ? FW_PLACE_INSERT : FW_PLACE_APPEND;
+		return 0;
+	case R_MATCH:
+		return get_match(x, s, r->fw.match);
+	case R_SNAPLEN:
+		return get_u32(x, s, 0, MAX_RULE_SNAPLEN,
+			       " (bytes, 0 = the group's copy_range)",
+			       &r->fw.snaplen);
+	case R_QUEUE_THRESHOLD:
+		return get_u32(x, s, 0, MAX_RULE_QTHRESH,
+			       " (packets, 0 = the group's)",
+			       &r->fw.queue_threshold);
+	case R_LIMIT:
+		return get_limit(x, s, &r->fw);
+	case R_BURST:
+		return get_u32(x, s, 1, MAX_BURST, " (packets)",
+			       &r->fw.limit_burst);
 	case R_N:
 		break;
 	}
@@ -1767,6 +2077,358 @@ static void implicit_group(struct ctx *x, const struct config_rule *r)
 	group_defaults(&c->groups[c->n_groups++], r->group, r->line);
 }
 
+/* ---------------------------------------------------------------- kernel rules */
+
+/* The keys that only mean something for a rule nflogd installs. */
+static const enum rule_key installed_only[] = {
+	R_FAMILY, R_PRIORITY, R_POSITION, R_MATCH, R_SNAPLEN,
+	R_QUEUE_THRESHOLD, R_LIMIT, R_BURST,
+};
+
+/* nft verdicts: a rule of nflogd's logs, and never decides a packet's
+ * fate (nor, with jump/goto, sends it elsewhere). */
+static const char *const nft_verdicts[] = {
+	"accept", "drop", "reject", "queue", "jump", "goto", "return",
+	"continue",
+};
+
+static bool is_word_char(char ch)
+{
+	return is_name_char(ch) || ch == '@' || ch == '$' || ch == '/';
+}
+
+/* Offset of the first '"' that has no partner, or -1. */
+static long unbalanced_quote(const char *m)
+{
+	long open = -1, i;
+
+	for (i = 0; m[i]; i++)
+		if (m[i] == '"')
+			open = open < 0 ? i : -1;
+	return open;
+}
+
+#define NFT_MATCH_WHAT "an nft expression, like \"tcp dport 22 ct state " \
+		       "new\""
+
+static void check_match_nft(struct ctx *x, int line, const char *m)
+{
+	char word[16], q[QBUF];
+	bool in_str = false;
+	size_t i, j, k;
+
+	for (i = 0; m[i]; i++) {
+		if (m[i] == '"') {
+			in_str = !in_str;
+			continue;
+		}
+		if (in_str)
+			continue;
+		if (m[i] == ';' || m[i] == '#') {
+			error(x, line, "match has '%c' at offset %zu (it would "
+			      "%s nflogd's own statements); allowed: "
+			      NFT_MATCH_WHAT ", without ';' or '#' outside "
+			      "strings", m[i], i, m[i] == ';'
+			      ? "end the rule before" : "comment out");
+			return;
+		}
+		if (!is_word_char(m[i]) || (i && is_word_char(m[i - 1])))
+			continue;
+		for (j = i; is_word_char(m[j]); j++)
+			;
+		if (j - i >= sizeof(word))
+			continue;
+		memcpy(word, m + i, j - i);
+		word[j - i] = 0;
+		for (k = 0; k < ARRAY_SIZE(nft_verdicts); k++)
+			if (strcmp(word, nft_verdicts[k]) == 0) {
+				error(x, line, "match has the verdict %s; "
+				      "allowed: " NFT_MATCH_WHAT " without a "
+				      "verdict (nflogd's rules log, and never "
+				      "decide a packet's fate)",
+				      quote(q, sizeof(q), word));
+				return;
+			}
+	}
+}
+
+/* iptables options that are no match: a target (nflogd adds -j NFLOG)
+ * or a command or table (nflogd places the rule).  getopt_long() takes
+ * any unambiguous start of a long option, so "--jum" is "--jump". */
+static const char *ipt_forbidden(const char *tok, bool *target)
+{
+	static const char *const targets[] = { "--jump", "--goto" };
+	static const char *const commands[] = {
+		"--append", "--insert", "--delete", "--replace",
+		"--new-chain", "--delete-chain", "--flush", "--zero",
+		"--policy", "--rename-chain", "--list", "--list-rules",
+		"--table",
+	};
+	size_t n, i;
+
+	if (tok[0] != '-')
+		return NULL;
+	if (tok[1] != '-') {
+		*target = tok[1] == 'j' || tok[1] == 'g';
+		return tok[1] && strchr("jgAIDRNXFZPELSt", tok[1]) ? tok : NULL;
+	}
+	n = strcspn(tok, "=");
+	/* (the policy match's own --pol is no abbreviation of --policy) */
+	if (n < 3 || strcmp(tok, "--pol") == 0)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(targets); i++)
+		if (strncmp(targets[i], tok, n) == 0 && targets[i][n] != '=') {
+			*target = true;
+			return targets[i];
+		}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strncmp(commands[i], tok, n) == 0) {
+			*target = false;
+			return commands[i];
+		}
+	return NULL;
+}
+
+#define IPT_MATCH_WHAT "iptables match options only, like \"-p tcp --dport " \
+		       "22 -m conntrack --ctstate NEW\""
+
+static void check_match_ipt(struct ctx *x, int line, const char *m)
+{
+	char tok[32], q[QBUF];
+	const char *p = m, *bad;
+	bool target = false;
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " ");
+		if (*p == '"') {        /* a quoted argument */
+			p = strchr(p + 1, '"');
+			p = p ? p + 1 : m + strlen(m);
+			continue;
+		}
+		n = strcspn(p, " \"");
+		snprintf(tok, sizeof(tok), "%.*s", (int)n, p);
+		p += n;
+		bad = ipt_forbidden(tok, &target);
+		if (!bad)
+			continue;
+		if (target)
+			error(x, line, "match has the target option %s; allowed: "
+			      IPT_MATCH_WHAT " (nflogd adds -j NFLOG itself)",
+			      quote(q, sizeof(q), tok));
+		else
+			error(x, line, "match has the command %s; allowed: "
+			      IPT_MATCH_WHAT " (nflogd places the rule "
+			      "itself: table, chain, append or insert)",
+			      quote(q, sizeof(q), tok));
+		return;
+	}
+}
+
+static void check_match(struct ctx *x, const struct config_rule *r,
+			int line)
+{
+	long off = unbalanced_quote(r->fw.match);
+
+	if (off >= 0) {
+		error(x, line, "match has a '\"' at offset %ld without its "
+		      "partner; allowed: strings in pairs of double quotes",
+		      off);
+		return;
+	}
+	if (x->c->fw.backend == FW_NFTABLES)
+		check_match_nft(x, line, r->fw.match);
+	else if (x->c->fw.backend == FW_IPTABLES)
+		check_match_ipt(x, line, r->fw.match);
+}
+
+/* The prefix goes into the backend's command as a quoted string. */
+static void check_installed_prefix(struct ctx *x, const struct config_rule *r,
+				   int line)
+{
+	const char *bad = strpbrk(r->prefix, "\"\\");
+	size_t len = strlen(r->prefix);
+
+	if (bad)
+		error(x, line, "prefix has %s at offset %zu; allowed in a rule "
+		      "nflogd installs: printable ASCII without \" and \\",
+		      *bad == '"' ? "a double quote" : "a backslash",
+		      (size_t)(bad - r->prefix));
+	else if (x->c->fw.backend == FW_NFTABLES &&
+		 (bad = strchr(r->prefix, '$')))
+		error(x, line, "prefix has a '$' at offset %zu, which nft "
+		      "reads as the start of a variable; allowed with backend "
+		      "\"nftables\": printable ASCII without \", \\ and $",
+		      (size_t)(bad - r->prefix));
+	if (x->c->fw.backend == FW_IPTABLES && len > IPT_PREFIX_LEN_MAX)
+		error(x, line, "prefix is %zu characters long; allowed with "
+		      "backend \"iptables\": at most %d (the NFLOG target's "
+		      "--nflog-prefix)", len, IPT_PREFIX_LEN_MAX);
+}
+
+/* What only iptables restricts. */
+static void check_ipt_rule(struct ctx *x, const struct config_rule *r,
+			   const struct keys *seen)
+{
+	const struct config_fw_rule *fw = &r->fw;
+	const int *l = seen->line;
+	char q[QBUF], all[QBUF], own[CONFIG_TABLE_MAX + 1];
+	size_t i, n;
+
+	if (l[R_PRIORITY] && seen->ok[R_PRIORITY] && fw->place == FW_PLACE_OWN)
+		error(x, l[R_PRIORITY], "priority applies to backend "
+		      "\"nftables\" only; with iptables, nflogd's own chain is "
+		      "a user chain that the hook's built-in chain jumps to "
+		      "from its top: leave priority out");
+	if (l[R_FAMILY] && seen->ok[R_FAMILY] && fw->family == FW_FAMILY_BRIDGE)
+		error(x, l[R_FAMILY], "family \"bridge\" needs backend "
+		      "\"nftables\"; allowed with iptables: inet (iptables and "
+		      "ip6tables), ip, ip6");
+	if (fw->place == FW_PLACE_APPEND || fw->place == FW_PLACE_INSERT) {
+		for (i = 0; i < ARRAY_SIZE(ipt_tables); i++)
+			if (strcmp(fw->table, ipt_tables[i]) == 0)
+				break;
+		if (i == ARRAY_SIZE(ipt_tables) && seen->ok[R_TABLE])
+			error(x, l[R_TABLE], "table %s is not an iptables "
+			      "table nflogd adds rules to; allowed: %s",
+			      quote(q, sizeof(q), fw->table),
+			      join(all, sizeof(all), ipt_tables,
+				   ARRAY_SIZE(ipt_tables)));
+		if (strlen(fw->chain) > IPT_CHAIN_LEN_MAX)
+			error(x, l[R_CHAIN], "chain %s is %zu characters long; "
+			      "allowed with backend \"iptables\": at most %d",
+			      quote(q, sizeof(q), fw->chain),
+			      strlen(fw->chain), IPT_CHAIN_LEN_MAX);
+		/* nflogd's own chains: "<TABLE>-<HOOK>" */
+		n = strlen(x->c->fw.table);
+		for (i = 0; i < n; i++)
+			own[i] = (char)(x->c->fw.table[i] >= 'a' &&
+					x->c->fw.table[i] <= 'z'
+					? x->c->fw.table[i] - 'a' + 'A'
+					: x->c->fw.table[i]);
+		own[n] = '-';
+		if (strncmp(fw->chain, own, n + 1) == 0)
+			error(x, l[R_CHAIN], "chain %s is a chain of nflogd's "
+			      "own (firewall.table %s); allowed: a chain of "
+			      "the host's ruleset, or hook = for nflogd's own",
+			      quote(q, sizeof(q), fw->chain),
+			      quote(all, sizeof(all), x->c->fw.table));
+	}
+	if (fw->limit_rate) {
+		static const uint64_t per[] = { 1, 60, 3600, 86400 };
+		uint64_t max = IPT_LIMIT_SCALE * per[fw->limit_unit];
+
+		if (fw->limit_rate > max)
+			error(x, l[R_LIMIT], "limit \"%u/%s\" is faster than "
+			      "iptables' limit match counts; allowed with "
+			      "backend \"iptables\": at most %d/second",
+			      fw->limit_rate, unit_names[fw->limit_unit],
+			      IPT_LIMIT_SCALE);
+	}
+	if (fw->limit_burst > IPT_BURST_MAX)
+		error(x, l[R_BURST], "burst %u is out of range for iptables' "
+		      "limit match; allowed with backend \"iptables\": 1..%d",
+		      fw->limit_burst, IPT_BURST_MAX);
+}
+
+/* Where the rule's kernel rule goes (fw.place), and every check of its
+ * keys that needs the others or the backend. */
+static void check_placement(struct ctx *x, struct config_rule *r,
+			    const struct keys *seen)
+{
+	struct config_fw_rule *fw = &r->fw;
+	const int *l = seen->line;
+	const struct config_firewall *f = &x->c->fw;
+	bool own = l[R_HOOK] != 0, existing = l[R_TABLE] || l[R_CHAIN];
+	char q[QBUF];
+	size_t i;
+
+	if (own && existing) {
+		error(x, l[R_HOOK], "rule '%s' has hook = and %s = (line %d); "
+		      "allowed: one of them: hook = for a chain of nflogd's "
+		      "own, or table and chain = for an existing chain",
+		      r->name, l[R_TABLE] ? "table" : "chain",
+		      l[R_TABLE] ? l[R_TABLE] : l[R_CHAIN]);
+		fw->place = FW_PLACE_NONE;
+		return;
+	}
+	if (!own && !existing) {
+		for (i = 0; i < ARRAY_SIZE(installed_only); i++)
+			if (l[installed_only[i]])
+				error(x, l[installed_only[i]], "%s only "
+				      "applies to a rule nflogd installs; add "
+				      "hook = or table = and chain = to rule "
+				      "'%s'",
+				      rule_keys[installed_only[i]], r->name);
+		fw->place = FW_PLACE_NONE;
+		return;
+	}
+	if (own) {
+		fw->place = FW_PLACE_OWN;
+		if (l[R_POSITION])
+			error(x, l[R_POSITION], "position applies to an "
+			      "existing chain (table and chain =) only; rule "
+			      "'%s' goes into nflogd's own chain (hook =), "
+			      "which holds nflogd's rules only", r->name);
+	} else {
+		fw->place = l[R_POSITION] && fw->place == FW_PLACE_INSERT
+			    ? FW_PLACE_INSERT : FW_PLACE_APPEND;
+		if (!l[R_TABLE] || !l[R_CHAIN])
+			error(x, l[R_TABLE] ? l[R_TABLE] : l[R_CHAIN], "rule "
+			      "'%s' has %s = but no %s =; allowed: table and "
+			      "chain together, naming an existing chain (or "
+			      "hook = for a chain of nflogd's own)", r->name,
+			      l[R_TABLE] ? "table" : "chain",
+			      l[R_TABLE] ? "chain" : "table");
+		if (l[R_PRIORITY])
+			error(x, l[R_PRIORITY], "priority applies to nflogd's "
+			      "own chain (hook =) only; an existing chain has "
+			      "the priority it was created with");
+	}
+	if (l[R_BURST] && !l[R_LIMIT])
+		error(x, l[R_BURST], "burst applies with limit only; add limit "
+		      "= \"N/second\" to rule '%s'", r->name);
+	if (!x->backend_ok || f->backend == FW_NONE)
+		return;
+	/* the checks that depend on the backend */
+	if (l[R_MATCH] && seen->ok[R_MATCH])
+		check_match(x, r, l[R_MATCH]);
+	if (l[R_PREFIX] && seen->ok[R_PREFIX])
+		check_installed_prefix(x, r, l[R_PREFIX]);
+	if (f->backend == FW_IPTABLES) {
+		check_ipt_rule(x, r, seen);
+	} else if (fw->place != FW_PLACE_OWN && seen->ok[R_TABLE] &&
+		   strcmp(fw->table, f->table) == 0) {
+		error(x, l[R_TABLE], "table %s is nflogd's own table "
+		      "(firewall.table); allowed: a table of the host's "
+		      "ruleset, or hook = for nflogd's own chain",
+		      quote(q, sizeof(q), fw->table));
+	}
+}
+
+/* A rule's snaplen and queue_threshold can only lower its group's
+ * copy_range and queue_threshold (the kernel takes the smaller). */
+static void check_rule_group(struct ctx *x, const struct config_rule *r,
+			     const struct keys *seen)
+{
+	const struct config_group *g = find_group(x->c, r->group);
+
+	if (!g || r->fw.place == FW_PLACE_NONE)
+		return;
+	if (r->fw.snaplen && g->copy_range && r->fw.snaplen > g->copy_range)
+		error(x, seen->line[R_SNAPLEN], "snaplen %u is more than the "
+		      "copy_range %u of group %u, and a rule can only lower "
+		      "it; allowed: 0 (the group's) or 1..%u", r->fw.snaplen,
+		      g->copy_range, g->id, g->copy_range);
+	if (r->fw.queue_threshold > g->queue_threshold)
+		error(x, seen->line[R_QUEUE_THRESHOLD], "queue_threshold %u is "
+		      "more than the queue_threshold %u of group %u, and a "
+		      "rule can only lower it; allowed: 0 (the group's) or "
+		      "1..%u", r->fw.queue_threshold, g->queue_threshold,
+		      g->id, g->queue_threshold);
+}
+
 /* Checks across the keys of one rule; false if it cannot be stored. */
 static bool check_rule(struct ctx *x, struct config_rule *r,
 		       const struct keys *seen)
@@ -1795,6 +2457,12 @@ static bool check_rule(struct ctx *x, struct config_rule *r,
 	}
 	if (!seen->ok[R_GROUP])
 		return false;
+	if (x->ct_line && r->group == 0)
+		error(x, seen->line[R_GROUP], "rule '%s' uses group 0, where "
+		      "conntrack sends its INVALID reasons (conntrack_invalid, "
+		      "line %d); allowed: another group, 1..%d", r->name,
+		      x->ct_line, MAX_GROUP_ID);
+	check_placement(x, r, seen);
 	if ((!seen->line[R_PREFIX] || seen->ok[R_PREFIX]) &&
 	    (dup = find_prefix(c, r->group, r->prefix))) {
 		if (r->prefix[0])
@@ -1824,7 +2492,8 @@ static void parse_rules(struct ctx *x, const config_setting_t *list)
 	struct config *c = x->c;
 	int i, n = list ? check_list(x, list, example) : 0;
 
-	if (n == 0)
+	/* (conntrack_invalid alone is something to log) */
+	if (n == 0 && !x->ct_line)
 		error(x, list ? line_of(list) : 1, "no rules; nothing to log: "
 		      "add rules = ( %s );", example);
 	for (i = 0; i < n; i++) {
@@ -1848,7 +2517,213 @@ static void parse_rules(struct ctx *x, const config_setting_t *list)
 			continue;
 		c->rules[c->n_rules++] = r;
 		implicit_group(x, &r);
+		check_rule_group(x, &r, &seen);
 	}
+}
+
+/* ---------------------------------------------------------------- conntrack_invalid */
+
+static const struct {
+	const char *name;
+	uint8_t num;
+} ct_protos[] = {
+	{ "tcp", 6 }, { "udp", 17 }, { "udplite", 136 }, { "icmp", 1 },
+	{ "icmpv6", 58 }, { "sctp", 132 }, { "dccp", 33 }, { "gre", 47 },
+	{ "all", CT_PROTO_ALL },
+};
+
+#define CT_PROTO_WHAT "tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre, " \
+		      "all, or a number 1..255 (the kernel's " \
+		      "nf_conntrack_log_invalid takes ONE protocol, or all)"
+
+static int get_ct_protocol(struct ctx *x, const config_setting_t *s,
+			   uint8_t *out)
+{
+	const char *names[ARRAY_SIZE(ct_protos)], *v, *near;
+	char q[QBUF];
+	int64_t n;
+	size_t i;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		if (get_int(x, s, 1, CT_PROTO_ALL, " (ONE IP protocol number, "
+			    "255 = all: what the kernel's "
+			    "nf_conntrack_log_invalid takes)", &n) < 0)
+			return -EINVAL;
+		*out = (uint8_t)n;
+		return 0;
+	case CONFIG_TYPE_STRING:
+		break;
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		return error(x, line_of(s), "protocol must be one protocol, not "
+			     "%s; allowed: " CT_PROTO_WHAT, type_name(s));
+	default:
+		return error(x, line_of(s), "protocol must be a string or an "
+			     "integer, not %s; allowed: " CT_PROTO_WHAT,
+			     type_name(s));
+	}
+	v = str_of(s);
+	for (i = 0; i < ARRAY_SIZE(ct_protos); i++) {
+		if (strcmp(v, ct_protos[i].name) == 0) {
+			*out = ct_protos[i].num;
+			return 0;
+		}
+		names[i] = ct_protos[i].name;
+	}
+	if (strpbrk(v, ", "))
+		return error(x, line_of(s), "protocol %s names more than one; "
+			     "allowed: " CT_PROTO_WHAT, quote(q, sizeof(q), v));
+	if (!strcmp(v, "ip") || !strcmp(v, "ipv4") || !strcmp(v, "ip6") ||
+	    !strcmp(v, "ipv6") || !strcmp(v, "inet"))
+		return error(x, line_of(s), "protocol %s is an address family "
+			     "(families = picks those); allowed: one protocol: "
+			     "tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre, "
+			     "all, or 1..255", quote(q, sizeof(q), v));
+	near = suggest(v, names, ARRAY_SIZE(names));
+	if (near)
+		return error(x, line_of(s), "unknown protocol %s; did you mean "
+			     "\"%s\"?", quote(q, sizeof(q), v), near);
+	return error(x, line_of(s), "unknown protocol %s; allowed: "
+		     CT_PROTO_WHAT, quote(q, sizeof(q), v));
+}
+
+#define CT_FAMILIES_WHAT "[ \"ip\" ], [ \"ip6\" ] or [ \"ip\", \"ip6\" ]"
+
+/* Which nf_log.<pf> sysctls nflogd sets: "ip" (2), "ip6" (10). */
+static int get_ct_families(struct ctx *x, const config_setting_t *s,
+			   struct config_ct_invalid *ct)
+{
+	static const char *const fams[] = { "ip", "ip6" };
+	bool have[2] = { false, false };
+	unsigned int i, n = 1;
+	char q[QBUF];
+	int r = 0;
+
+	if (config_setting_type(s) == CONFIG_TYPE_ARRAY ||
+	    config_setting_type(s) == CONFIG_TYPE_LIST)
+		n = (unsigned int)config_setting_length(s);
+	else if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return error(x, line_of(s), "families must be an array, not "
+			     "%s; allowed: " CT_FAMILIES_WHAT, type_name(s));
+	if (n == 0)
+		return error(x, line_of(s), "families is empty; allowed: "
+			     CT_FAMILIES_WHAT " (leave families out for both)");
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e =
+			config_setting_type(s) == CONFIG_TYPE_STRING
+			? s : config_setting_get_elem(s, i);
+		const char *v;
+		unsigned int k;
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			r = error(x, line_of(s), "families has %s; allowed: "
+				  CT_FAMILIES_WHAT, type_name(e));
+			continue;
+		}
+		v = str_of(e);
+		for (k = 0; k < 2 && strcmp(v, fams[k]) != 0; k++)
+			;
+		if (k == 2)
+			r = error(x, line_of(s), "unknown family %s in "
+				  "families; allowed: \"ip\" (IPv4), \"ip6\" "
+				  "(IPv6)", quote(q, sizeof(q), v));
+		else if (have[k])
+			r = error(x, line_of(s), "families lists \"%s\" twice; "
+				  "allowed: each family once", fams[k]);
+		else
+			have[k] = true;
+	}
+	if (r == 0) {
+		ct->ipv4 = have[0];
+		ct->ipv6 = have[1];
+	}
+	return r;
+}
+
+struct ct_parse {
+	struct config_ct_invalid ct;
+	struct config_rule r;
+};
+
+static int set_ct(struct ctx *x, unsigned int k, const config_setting_t *s,
+		  void *obj)
+{
+	struct ct_parse *p = obj;
+	unsigned int v = 0;
+
+	switch ((enum ct_key)k) {
+	case C_PROTOCOL:
+		return get_ct_protocol(x, s, &p->ct.protocol);
+	case C_FAMILIES:
+		return get_ct_families(x, s, &p->ct);
+	case C_NAME:
+		return get_name(x, s, p->r.name);
+	case C_LEVEL:
+		if (get_enum(x, s, level_names, ARRAY_SIZE(level_names),
+			     &v) < 0)
+			return -EINVAL;
+		p->r.level = (int)v;
+		return 0;
+	case C_LOG_FLAGS:
+		return get_flags(x, s, &p->r.log_flags);
+	case C_ACTION:
+		return get_action(x, s, p->r.action);
+	case C_OUTPUTS:
+		return get_rule_outputs(x, s, &p->r);
+	case C_N:
+		break;
+	}
+	return 0;
+}
+
+/* conntrack_invalid = { ... }: its records come from a rule of their own
+ * (group 0, no prefix: conntrack's prefix is the reason), appended to
+ * rules[]. */
+static void parse_ct_invalid(struct ctx *x, const config_setting_t *s)
+{
+	struct config *c = x->c;
+	struct keys seen = { { 0 }, { 0 } };
+	const struct config_rule *dup;
+	struct ct_parse p;
+	unsigned int i;
+
+	if (!s || !x->ct_line)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.ct.enabled = true;
+	p.ct.protocol = CT_PROTO_ALL;
+	p.ct.ipv4 = p.ct.ipv6 = true;
+	p.ct.line = x->ct_line;
+	strcpy(p.r.name, DEF_CT_NAME);
+	p.r.level = DEF_CT_LEVEL;
+	strcpy(p.r.action, DEF_CT_ACTION);
+	p.r.ct_invalid = true;
+	p.r.line = x->ct_line;
+	walk_keys(x, SEC_CT_INVALID, s, set_ct, &p, &seen);
+	if (!seen.line[C_OUTPUTS])
+		for (i = 0; i < c->n_outputs; i++)
+			p.r.outputs[p.r.n_outputs++] = i;
+	if ((!seen.line[C_NAME] || seen.ok[C_NAME]) &&
+	    (dup = find_rule(c, p.r.name))) {
+		error(x, seen.line[C_NAME] ? seen.line[C_NAME] : x->ct_line,
+		      "conntrack_invalid's rule is named '%s' like rule '%s' "
+		      "(line %d); allowed: a name of its own, name = \"...\" "
+		      "in conntrack_invalid (default \"%s\")", p.r.name,
+		      dup->name, dup->line, DEF_CT_NAME);
+		return;
+	}
+	if (c->n_rules == CONFIG_MAX_RULES) {
+		error(x, x->ct_line, "conntrack_invalid needs a rule of its "
+		      "own, one too many; allowed: at most %d rules, "
+		      "conntrack_invalid's included", CONFIG_MAX_RULES);
+		return;
+	}
+	p.ct.rule = c->n_rules;
+	c->rules[c->n_rules++] = p.r;
+	c->ct_invalid = p.ct;
+	implicit_group(x, &p.r);
 }
 
 /* A group no rule uses would bind a socket for packets that match no
@@ -1880,6 +2755,9 @@ static void config_defaults(struct config *c, const char *file)
 	c->stats_interval = DEF_STATS_INTERVAL;
 	strcpy(c->runtime_dir, DEF_RUNTIME_DIR);
 	strcpy(c->state_dir, DEF_STATE_DIR);
+	c->fw.backend = FW_NFTABLES;
+	strcpy(c->fw.table, DEF_FW_TABLE);
+	c->fw.check_interval = DEF_CHECK_INTERVAL;
 }
 
 static void libconfig_error(struct ctx *x, const config_t *cfg)
@@ -1901,10 +2779,14 @@ static void libconfig_error(struct ctx *x, const config_t *cfg)
 
 static void walk(struct ctx *x, const config_setting_t *root)
 {
-	struct top t = { { NULL } };
+	struct top t = { { NULL }, NULL, NULL };
 	struct keys seen = { { 0 }, { 0 } };
 
 	walk_keys(x, SEC_TOP, root, set_top, &t, &seen);
+	if (t.ct_invalid &&
+	    check_group_setting(x, t.ct_invalid, "protocol = \"all\";"))
+		x->ct_line = line_of(t.ct_invalid);
+	parse_firewall(x, t.firewall);
 	if (t.lists[0])
 		parse_groups(x, t.lists[0]);
 	if (t.lists[1])
@@ -1912,6 +2794,7 @@ static void walk(struct ctx *x, const config_setting_t *root)
 	else
 		default_outputs(x->c);
 	parse_rules(x, t.lists[2]);
+	parse_ct_invalid(x, t.ct_invalid);
 	check_groups_used(x);
 }
 
@@ -2017,7 +2900,7 @@ static void print_size(FILE *f, const char *ind, uint64_t v)
 	print_kv_u(f, ind, "max_size", v);
 }
 
-static void print_flags(FILE *f, unsigned int flags)
+static void print_flags(FILE *f, const char *ind, unsigned int flags)
 {
 	static const struct { const char *name; unsigned int bit; } v[] = {
 		{ "tcpseq", LOG_F_TCPSEQ }, { "tcpopt", LOG_F_TCPOPT },
@@ -2027,7 +2910,7 @@ static void print_flags(FILE *f, unsigned int flags)
 	const char *sep = "";
 	size_t i;
 
-	fputs("\t\tlog_flags = \"", f);
+	fprintf(f, "%slog_flags = \"", ind);
 	for (i = 0; i < ARRAY_SIZE(v); i++) {
 		if (flags & v[i].bit) {
 			fprintf(f, "%s%s", sep, v[i].name);
@@ -2047,6 +2930,7 @@ static void print_group(FILE *f, const struct config_group *g)
 	print_kv_u(f, ind, "flush_timeout", g->flush_timeout);
 	print_kv_u(f, ind, "nlbufsiz", g->nlbufsiz);
 	print_kv_u(f, ind, "rcvbuf", g->rcvbuf);
+	fprintf(f, "%sconntrack = %s;\n", ind, g->conntrack ? "true" : "false");
 }
 
 static void print_output(FILE *f, const struct config_output *o)
@@ -2068,25 +2952,127 @@ static void print_output(FILE *f, const struct config_output *o)
 	print_kv_u(f, ind, "queue_size", o->queue_size);
 }
 
-static void print_rule(FILE *f, const struct config *c,
-		       const struct config_rule *r)
+static void print_kv_i(FILE *f, const char *ind, const char *k, int v)
 {
-	const char *ind = "\t\t";
+	fprintf(f, "%s%s = %d;\n", ind, k, v);
+}
+
+static void print_outputs(FILE *f, const char *ind, const struct config *c,
+			  const struct config_rule *r)
+{
 	unsigned int i;
 
-	print_kv_str(f, ind, "name", r->name);
-	print_kv_u(f, ind, "group", r->group);
-	print_kv_str(f, ind, "prefix", r->prefix);
-	print_kv_str(f, ind, "level", level_names[r->level]);
-	print_flags(f, r->log_flags);
-	print_kv_str(f, ind, "action", r->action);
-	fputs("\t\toutputs = [ ", f);
+	fprintf(f, "%soutputs = [ ", ind);
 	for (i = 0; i < r->n_outputs; i++) {
 		if (i)
 			fputs(", ", f);
 		print_str(f, c->outputs[r->outputs[i]].name);
 	}
 	fputs(" ];\n", f);
+}
+
+/* The kernel rule's keys, where they apply. */
+static void print_fw_rule(FILE *f, const struct config *c,
+			  const struct config_fw_rule *fw)
+{
+	const char *ind = "\t\t";
+
+	if (fw->place == FW_PLACE_NONE)
+		return;
+	print_kv_str(f, ind, "family", family_names[fw->family]);
+	if (fw->place == FW_PLACE_OWN) {
+		print_kv_str(f, ind, "hook", hook_names[fw->hook]);
+		if (c->fw.backend != FW_IPTABLES)
+			print_kv_i(f, ind, "priority", fw->priority);
+	} else {
+		print_kv_str(f, ind, "table", fw->table);
+		print_kv_str(f, ind, "chain", fw->chain);
+		print_kv_str(f, ind, "position",
+			     position_names[fw->place == FW_PLACE_INSERT]);
+	}
+	print_kv_str(f, ind, "match", fw->match);
+	print_kv_u(f, ind, "snaplen", fw->snaplen);
+	print_kv_u(f, ind, "queue_threshold", fw->queue_threshold);
+	if (fw->limit_rate) {
+		fprintf(f, "%slimit = \"%u/%s\";\n", ind, fw->limit_rate,
+			unit_names[fw->limit_unit]);
+		if (fw->limit_burst)
+			print_kv_u(f, ind, "burst", fw->limit_burst);
+	}
+}
+
+static void print_rule(FILE *f, const struct config *c,
+		       const struct config_rule *r)
+{
+	const char *ind = "\t\t";
+
+	print_kv_str(f, ind, "name", r->name);
+	print_kv_u(f, ind, "group", r->group);
+	print_kv_str(f, ind, "prefix", r->prefix);
+	print_kv_str(f, ind, "level", level_names[r->level]);
+	print_flags(f, ind, r->log_flags);
+	print_kv_str(f, ind, "action", r->action);
+	print_outputs(f, ind, c, r);
+	print_fw_rule(f, c, &r->fw);
+}
+
+static void print_firewall(FILE *f, const struct config *c)
+{
+	const char *ind = "\t";
+
+	fputs("\nfirewall = {\n", f);
+	print_kv_str(f, ind, "backend", backend_names[c->fw.backend]);
+	print_kv_str(f, ind, "table", c->fw.table);
+	if (c->fw.backend != FW_NFTABLES)
+		print_kv_u(f, ind, "check_interval", c->fw.check_interval);
+	fputs("};\n", f);
+}
+
+static void print_ct_invalid(FILE *f, const struct config *c)
+{
+	const struct config_ct_invalid *ct = &c->ct_invalid;
+	const struct config_rule *r = &c->rules[ct->rule];
+	const char *ind = "\t";
+	size_t i;
+
+	if (!ct->enabled)
+		return;
+	fputs("\nconntrack_invalid = {\n", f);
+	for (i = 0; i < ARRAY_SIZE(ct_protos); i++)
+		if (ct_protos[i].num == ct->protocol)
+			break;
+	if (i < ARRAY_SIZE(ct_protos))
+		print_kv_str(f, ind, "protocol", ct_protos[i].name);
+	else
+		print_kv_u(f, ind, "protocol", ct->protocol);
+	fprintf(f, "%sfamilies = [ %s%s%s ];\n", ind, ct->ipv4 ? "\"ip\"" : "",
+		ct->ipv4 && ct->ipv6 ? ", " : "", ct->ipv6 ? "\"ip6\"" : "");
+	print_kv_str(f, ind, "name", r->name);
+	print_kv_str(f, ind, "level", level_names[r->level]);
+	print_flags(f, ind, r->log_flags);
+	print_kv_str(f, ind, "action", r->action);
+	print_outputs(f, ind, c, r);
+	fputs("};\n", f);
+}
+
+/* The rules of rules = ( ): all but conntrack_invalid's. */
+static void print_rules(FILE *f, const struct config *c)
+{
+	unsigned int i, n = 0, k = 0;
+
+	for (i = 0; i < c->n_rules; i++)
+		n += !c->rules[i].ct_invalid;
+	if (n == 0)
+		return;         /* (conntrack_invalid alone) */
+	fputs("\nrules = (\n", f);
+	for (i = 0; i < c->n_rules; i++) {
+		if (c->rules[i].ct_invalid)
+			continue;
+		fputs("\t{\n", f);
+		print_rule(f, c, &c->rules[i]);
+		fputs(++k < n ? "\t},\n" : "\t}\n", f);
+	}
+	fputs(");\n", f);
 }
 
 /* "name = (\n\t{ ... },\n\t{ ... }\n);" with each entry from fn. */
@@ -2112,10 +3098,41 @@ void config_print(const struct config *c, FILE *f)
 	print_kv_str(f, "", "state_dir", c->state_dir);
 	print_kv_str(f, "", "metrics_path", c->metrics_path);
 	print_kv_str(f, "", "user", c->user);
+	print_firewall(f, c);
+	print_ct_invalid(f, c);
 	PRINT_LIST(f, "groups", c->n_groups, print_group, &c->groups[i_]);
 	PRINT_LIST(f, "outputs", c->n_outputs, print_output,
 		   &c->outputs[i_]);
-	PRINT_LIST(f, "rules", c->n_rules, print_rule, c, &c->rules[i_]);
+	print_rules(f, c);
+}
+
+/* ---------------------------------------------------------------- names */
+
+const char *config_backend_name(enum fw_backend b)
+{
+	return (unsigned int)b < ARRAY_SIZE(backend_names) ? backend_names[b]
+							   : "?";
+}
+
+const char *config_family_name(enum fw_family fam)
+{
+	return (unsigned int)fam < ARRAY_SIZE(family_names)
+	       ? family_names[fam] : "?";
+}
+
+const char *config_hook_name(enum fw_hook h)
+{
+	return (unsigned int)h < ARRAY_SIZE(hook_names) ? hook_names[h] : "?";
+}
+
+const char *config_limit_unit_name(enum limit_unit u)
+{
+	return (unsigned int)u < ARRAY_SIZE(unit_names) ? unit_names[u] : "?";
+}
+
+bool config_rule_installed(const struct config *c, const struct config_rule *r)
+{
+	return c->fw.backend != FW_NONE && r->fw.place != FW_PLACE_NONE;
 }
 
 /* ---------------------------------------------------------------- lookups */

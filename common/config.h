@@ -178,7 +178,9 @@ int config_parse(const char *file, const char *text, size_t len,
  * syntax that config_parse() accepts again (a golden file for tests). */
 void config_print(const struct config *c, FILE *f);
 
-/* Names as written in the file (and in nft): "inet", "input", "second". */
+/* Names as written in the file (and in nft): "nftables", "inet", "input",
+ * "second"; "?" for a value out of range. */
+const char *config_backend_name(enum fw_backend b);
 const char *config_family_name(enum fw_family f);
 const char *config_hook_name(enum fw_hook h);
 const char *config_limit_unit_name(enum limit_unit u);

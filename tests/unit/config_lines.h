@@ -5,12 +5,15 @@
 
 #include "config.h"
 
-/* Forget where each group, output and rule stood in its file, so that two
- * configs that differ only there compare equal with memcmp(). */
+/* Forget where each section, group, output and rule stood in its file,
+ * so that two configs that differ only there compare equal with
+ * memcmp(). */
 static inline void tu_config_zero_lines(struct config *c)
 {
 	unsigned int i;
 
+	c->fw.line = 0;
+	c->ct_invalid.line = 0;
 	for (i = 0; i < c->n_groups; i++)
 		c->groups[i].line = 0;
 	for (i = 0; i < c->n_outputs; i++)

@@ -343,7 +343,8 @@ START_TEST(test_many_errors)
 	ck_assert_str_eq(e.msg[1], "t.conf:2: unknown key 'unknown_0' at the "
 			 "top level; allowed: identity, hostname, "
 			 "stats_interval, runtime_dir, state_dir, "
-			 "metrics_path, user, groups, outputs, rules");
+			 "metrics_path, user, firewall, conntrack_invalid, "
+			 "groups, outputs, rules");
 	ck_assert_ptr_nonnull(strstr(e.msg[CONFIG_MAX_ERRORS - 1],
 				     "t.conf:64: unknown key 'unknown_62'"));
 	free(text);
@@ -554,7 +555,8 @@ START_TEST(test_scanner_tokens)
 	ck_assert_str_eq(e.msg[0], "t.conf:1: unknown key 'a-3000000000' at "
 			 "the top level; allowed: identity, hostname, "
 			 "stats_interval, runtime_dir, state_dir, "
-			 "metrics_path, user, groups, outputs, rules");
+			 "metrics_path, user, firewall, conntrack_invalid, "
+			 "groups, outputs, rules");
 	for (i = 1; i < 3; i++)
 		ck_assert_msg(parse_str(ok[i], &c, &e) == 0, "%zu: %s", i,
 			      e.msg[0]);
@@ -566,18 +568,24 @@ START_TEST(test_scanner_tokens)
 END_TEST
 
 /* n rules, one a line; each with a prefix of its own, or with a group of
- * its own. */
+ * its own; n < 0: -n rules after a conntrack_invalid section. */
 static char *many(bool own_group, int n)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	int i;
+	int i, first = 0;
 
+	if (n < 0) {            /* -n: n rules and conntrack_invalid */
+		n = -n;
+		first = 1;      /* (group 0 is conntrack_invalid's) */
+		fputs("conntrack_invalid = { };\n", f);
+	}
 	fputs("rules = (\n", f);
 	for (i = 0; i < n; i++) {
 		if (own_group)
-			fprintf(f, "{ name = \"r%d\"; group = %d; }", i, i);
+			fprintf(f, "{ name = \"r%d\"; group = %d; }", i,
+				first + i);
 		else
 			fprintf(f, "{ name = \"r%d\"; group = 1; prefix = "
 				"\"p%d\"; }", i, i);
@@ -602,19 +610,31 @@ START_TEST(test_limits)
 		{ true, CONFIG_MAX_GROUPS,
 		  "t.conf:34: rule 'r32' adds group 32, one too many; "
 		  "allowed: at most 32 groups" },
+		/* conntrack_invalid's rule counts: 63 and it */
+		{ false, -(CONFIG_MAX_RULES - 1),
+		  "t.conf:1: conntrack_invalid needs a rule of its own, one "
+		  "too many; allowed: at most 64 rules, conntrack_invalid's "
+		  "included" },
+		/* and its group 0: 31 implicit groups (1..31) and it */
+		{ true, -(CONFIG_MAX_GROUPS - 1),
+		  "t.conf:1: rule 'ct-invalid' adds group 0, one too many; "
+		  "allowed: at most 32 groups" },
 	};
 	static struct config c;
 	static struct config_errors e;
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		/* max < 0: -max rules and conntrack_invalid */
+		int n = t[i].max < 0 ? -t[i].max : t[i].max;
+		int ct = t[i].max < 0;
 		char *text = many(t[i].own_group, t[i].max);
 
-		ck_assert_int_eq(parse_str(text, &c, &e), 0);
+		ck_assert_msg(parse_str(text, &c, &e) == 0, "%s", e.msg[0]);
 		ck_assert_uint_eq(t[i].own_group ? c.n_groups : c.n_rules,
-				  t[i].max);
+				  n + ct);
 		free(text);
-		text = many(t[i].own_group, t[i].max + 1);
+		text = many(t[i].own_group, ct ? -(n + 1) : n + 1);
 		ck_assert_int_eq(parse_str(text, &c, &e), -EINVAL);
 		ck_assert_uint_eq(e.n, 1);
 		ck_assert_str_eq(e.msg[0], t[i].msg);
@@ -640,6 +660,350 @@ START_TEST(test_too_large)
 	ck_assert_str_eq(e.msg[0], "t.conf:1: the file has 70001 lines; at "
 			 "most 65535 are allowed");
 	free(t);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- kernel rules */
+
+START_TEST(test_fw_defaults)
+{
+	static struct config c;
+	static struct config_errors e;
+	const struct config_rule *r;
+
+	ck_assert_int_eq(parse_str("rules = (\n"
+				   "  { name = \"own\"; group = 1; hook = \"input\"; },\n"
+				   "  { name = \"end\"; group = 1; prefix = \"e\";\n"
+				   "    table = \"filter\"; chain = \"input\"; },\n"
+				   "  { name = \"top\"; group = 1; prefix = \"t\";\n"
+				   "    table = \"filter\"; chain = \"input\";\n"
+				   "    position = \"insert\"; },\n"
+				   "  { name = \"manual\"; group = 1; prefix = \"m\"; }\n"
+				   ");\n", &c, &e), 0);
+	ck_assert_int_eq(c.fw.backend, FW_NFTABLES);
+	ck_assert_str_eq(c.fw.table, "nflogd");
+	ck_assert_uint_eq(c.fw.check_interval, 1);
+	ck_assert_int_eq(c.fw.line, 0);
+	ck_assert(!c.ct_invalid.enabled);
+	ck_assert_uint_eq(c.n_rules, 4);
+	ck_assert(!config_group(&c, 1)->conntrack);
+
+	r = &c.rules[0];
+	ck_assert_int_eq(r->fw.place, FW_PLACE_OWN);
+	ck_assert_int_eq(r->fw.family, FW_FAMILY_INET);
+	ck_assert_int_eq(r->fw.hook, FW_HOOK_INPUT);
+	ck_assert_int_eq(r->fw.priority, 0);
+	ck_assert_str_eq(r->fw.match, "");
+	ck_assert_uint_eq(r->fw.snaplen, 0);
+	ck_assert_uint_eq(r->fw.queue_threshold, 0);
+	ck_assert_uint_eq(r->fw.limit_rate, 0);
+	ck_assert_uint_eq(r->fw.limit_burst, 0);
+	ck_assert(!r->ct_invalid);
+	ck_assert(config_rule_installed(&c, r));
+
+	r = &c.rules[1];
+	ck_assert_int_eq(r->fw.place, FW_PLACE_APPEND);
+	ck_assert_str_eq(r->fw.table, "filter");
+	ck_assert_str_eq(r->fw.chain, "input");
+	ck_assert(config_rule_installed(&c, r));
+	ck_assert_int_eq(c.rules[2].fw.place, FW_PLACE_INSERT);
+	/* no placement: presented, not installed (the kernel rule is the
+	 * user's, as before) */
+	ck_assert_int_eq(c.rules[3].fw.place, FW_PLACE_NONE);
+	ck_assert(!config_rule_installed(&c, &c.rules[3]));
+}
+END_TEST
+
+START_TEST(test_fw_backends)
+{
+	static const struct {
+		const char *backend;
+		enum fw_backend want;
+		bool installed;
+	} t[] = {
+		{ "nftables", FW_NFTABLES, true },
+		{ "iptables", FW_IPTABLES, true },
+		{ "none", FW_NONE, false },
+	};
+	static struct config c;
+	static struct config_errors e;
+	char text[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "firewall = { backend = \"%s\"; };\n"
+			 "rules = ( { name = \"a\"; group = 1; hook = \"input\"; },\n"
+			 "  { name = \"b\"; group = 1; prefix = \"b\"; } );\n",
+			 t[i].backend);
+		ck_assert_msg(parse_str(text, &c, &e) == 0, "%s: %s",
+			      t[i].backend, e.msg[0]);
+		ck_assert_int_eq(c.fw.backend, t[i].want);
+		ck_assert_int_eq(c.fw.line, 1);
+		ck_assert_str_eq(config_backend_name(c.fw.backend),
+				 t[i].backend);
+		ck_assert(config_rule_installed(&c, &c.rules[0]) ==
+			  t[i].installed);
+		ck_assert(!config_rule_installed(&c, &c.rules[1]));
+	}
+}
+END_TEST
+
+START_TEST(test_fw_names)
+{
+	static const char *const fam[] = { "inet", "ip", "ip6", "bridge" };
+	static const char *const hook[] = {
+		"prerouting", "input", "forward", "output", "postrouting",
+	};
+	static const char *const unit[] = { "second", "minute", "hour", "day" };
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		ck_assert_str_eq(config_family_name((enum fw_family)i), fam[i]);
+	ck_assert_int_eq(FW_FAMILY_IP6, 2);
+	for (i = 0; i < 5; i++)
+		ck_assert_str_eq(config_hook_name((enum fw_hook)i), hook[i]);
+	for (i = 0; i < 4; i++)
+		ck_assert_str_eq(config_limit_unit_name((enum limit_unit)i),
+				 unit[i]);
+	ck_assert_str_eq(config_backend_name(FW_NONE), "none");
+	/* out of range: a string to print, never a crash */
+	ck_assert_str_eq(config_family_name((enum fw_family)4), "?");
+	ck_assert_str_eq(config_hook_name((enum fw_hook)-1), "?");
+	ck_assert_str_eq(config_limit_unit_name((enum limit_unit)99), "?");
+	ck_assert_str_eq(config_backend_name((enum fw_backend)3), "?");
+}
+END_TEST
+
+START_TEST(test_fw_limit)
+{
+	static const struct {
+		const char *val;
+		uint32_t rate;          /* 0: an error */
+		enum limit_unit unit;
+	} t[] = {
+		{ "10/second", 10, LIMIT_SECOND }, { "1/s", 1, LIMIT_SECOND },
+		{ "2/sec", 2, LIMIT_SECOND }, { "3/minute", 3, LIMIT_MINUTE },
+		{ "4/min", 4, LIMIT_MINUTE }, { "5/hour", 5, LIMIT_HOUR },
+		{ "6/h", 6, LIMIT_HOUR }, { "7/day", 7, LIMIT_DAY },
+		{ "8/d", 8, LIMIT_DAY }, { "1000000/day", 1000000, LIMIT_DAY },
+		{ "007/s", 7, LIMIT_SECOND },
+		{ "10/m", 0, 0 }, { "10/secs", 0, 0 }, { "0/s", 0, 0 },
+		{ "1000001/s", 0, 0 }, { "-1/s", 0, 0 }, { "+1/s", 0, 0 },
+		{ "1e3/s", 0, 0 }, { "10/", 0, 0 }, { "10", 0, 0 }, { "", 0, 0 },
+		{ "10/second ", 0, 0 }, { " 10/second", 0, 0 },
+		{ "10/week", 0, 0 }, { "10/SECOND", 0, 0 },
+		{ "18446744073709551626/s", 0, 0 },
+	};
+	static struct config c;
+	static struct config_errors e;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r;
+
+		snprintf(text, sizeof(text), "rules = ( { name = \"a\"; "
+			 "group = 1; hook = \"input\"; limit = \"%s\"; } );\n",
+			 t[i].val);
+		r = parse_str(text, &c, &e);
+		if (!t[i].rate) {
+			ck_assert_msg(r == -EINVAL && e.n == 1, "%s: r=%d",
+				      t[i].val, r);
+			ck_assert_msg(strncmp(e.msg[0], "t.conf:1: limit \"",
+					      17) == 0, "%s: %s", t[i].val,
+				      e.msg[0]);
+			continue;
+		}
+		ck_assert_msg(r == 0, "%s: %s", t[i].val, e.msg[0]);
+		ck_assert_uint_eq(c.rules[0].fw.limit_rate, t[i].rate);
+		ck_assert_int_eq(c.rules[0].fw.limit_unit, t[i].unit);
+	}
+}
+END_TEST
+
+/* Which matches each backend takes: what is refused is what would break
+ * out of the match (end the rule, comment out nflogd's statements, add a
+ * verdict or target, or place the rule elsewhere). */
+START_TEST(test_fw_match)
+{
+	static const struct {
+		const char *backend;
+		const char *match;      /* a libconfig string literal */
+		const char *msg;        /* start of the message; NULL: valid */
+	} t[] = {
+		{ "nftables", "", NULL },
+		{ "nftables", "tcp dport { 22, 80 } ct state new", NULL },
+		{ "nftables", "ct state established,related", NULL },
+		{ "nftables", "ip saddr @drop-set iifname \\\"a;b#c drop\\\"",
+		  NULL },
+		{ "nftables", "tcp dport 22 counter", NULL },
+		{ "nftables", "meta nfproto ipv4 th dport 53 dropped", NULL },
+		{ "nftables", "ip saddr 10.0.0.0/8 meta l4proto tcp", NULL },
+		{ "nftables", "-p tcp -j DROP", NULL },
+		{ "nftables", "queue", "match has the verdict \"queue\"" },
+		{ "nftables", "tcp dport 22 reject", "match has the verdict" },
+		{ "nftables", "goto x", "match has the verdict \"goto\"" },
+		{ "nftables", "return", "match has the verdict \"return\"" },
+		{ "nftables", "a;", "match has ';' at offset 1" },
+		{ "nftables", "\\\"x\\\" # c", "match has '#' at offset 4" },
+		{ "nftables", "\\\"", "match has a '\"' at offset 0" },
+		{ "iptables", "", NULL },
+		{ "iptables", "-p tcp --dport 22 -m conntrack --ctstate NEW",
+		  NULL },
+		{ "iptables", "-d 10.0.0.1 --destination 10.0.0.2 ! -i lo",
+		  NULL },
+		{ "iptables", "-p tcp --tcp-flags SYN,RST SYN -m owner "
+		  "--gid-owner 5", NULL },
+		{ "iptables", "-m comment --comment \\\"-j x --goto y\\\"",
+		  NULL },
+		{ "iptables", "tcp dport 22 drop; #", NULL },
+		{ "iptables", "-g X", "match has the target option \"-g\"" },
+		{ "iptables", "--jum X", "match has the target option \"--jum\"" },
+		{ "iptables", "--goto=X", "match has the target option" },
+		{ "iptables", "-I INPUT", "match has the command \"-I\"" },
+		{ "iptables", "-D INPUT", "match has the command \"-D\"" },
+		{ "iptables", "--list", "match has the command \"--list\"" },
+		{ "iptables", "--insert", "match has the command \"--insert\"" },
+		{ "iptables", "--table=nat", "match has the command" },
+		{ "iptables", "-P INPUT DROP", "match has the command \"-P\"" },
+		{ "iptables", "-N x", "match has the command \"-N\"" },
+		{ "iptables", "-p tcp \\\"", "match has a '\"' at offset 7" },
+		{ "none", "-j DROP; accept # \\\"", NULL },
+	};
+	static struct config c;
+	static struct config_errors e;
+	char text[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r;
+
+		snprintf(text, sizeof(text), "firewall = { backend = \"%s\"; "
+			 "};\nrules = ( { name = \"a\"; group = 1;\n"
+			 "hook = \"input\"; match = \"%s\"; } );\n",
+			 t[i].backend, t[i].match);
+		r = parse_str(text, &c, &e);
+		if (!t[i].msg) {
+			ck_assert_msg(r == 0, "%s '%s': %s", t[i].backend,
+				      t[i].match, e.msg[0]);
+			continue;
+		}
+		ck_assert_msg(r == -EINVAL && e.n == 1, "%s '%s': r=%d n=%u",
+			      t[i].backend, t[i].match, r, e.n);
+		ck_assert_msg(strncmp(e.msg[0], "t.conf:3: ", 10) == 0 &&
+			      strncmp(e.msg[0] + 10, t[i].msg,
+				      strlen(t[i].msg)) == 0,
+			      "%s '%s': %s", t[i].backend, t[i].match,
+			      e.msg[0]);
+	}
+}
+END_TEST
+
+/* At most CONFIG_MATCH_MAX - 1 characters. */
+START_TEST(test_fw_match_length)
+{
+	static struct config c;
+	static struct config_errors e;
+	char text[CONFIG_MATCH_MAX + 256], m[CONFIG_MATCH_MAX + 1];
+
+	memset(m, 'x', sizeof(m));
+	m[CONFIG_MATCH_MAX - 1] = 0;
+	snprintf(text, sizeof(text), "rules = ( { name = \"a\"; group = 1; "
+		 "hook = \"input\"; match = \"%s\"; } );\n", m);
+	ck_assert_int_eq(parse_str(text, &c, &e), 0);
+	ck_assert_uint_eq(strlen(c.rules[0].fw.match), CONFIG_MATCH_MAX - 1);
+	m[CONFIG_MATCH_MAX - 1] = 'x';
+	m[CONFIG_MATCH_MAX] = 0;
+	snprintf(text, sizeof(text), "rules = ( { name = \"a\"; group = 1; "
+		 "hook = \"input\"; match = \"%s\"; } );\n", m);
+	ck_assert_int_eq(parse_str(text, &c, &e), -EINVAL);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_str_eq(e.msg[0], "t.conf:1: match is 512 characters long; "
+			 "allowed: one line of printable ASCII, at most 511 "
+			 "characters: a match in the backend's own syntax, "
+			 "\"\" for every packet");
+}
+END_TEST
+
+START_TEST(test_ct_invalid)
+{
+	static struct config c;
+	static struct config_errors e;
+	const struct config_rule *r;
+	const char *why = "nf_ct_proto_6: invalid new ";
+
+	ck_assert_int_eq(parse_str("outputs = ( { name = \"j\"; type = "
+				   "\"journal\"; },\n"
+				   "  { name = \"k\"; type = \"journal\"; } );\n"
+				   "rules = ( { name = \"a\"; group = 1; } );\n"
+				   "conntrack_invalid = { };\n", &c, &e), 0);
+	ck_assert(c.ct_invalid.enabled);
+	ck_assert_uint_eq(c.ct_invalid.protocol, 255);
+	ck_assert(c.ct_invalid.ipv4 && c.ct_invalid.ipv6);
+	ck_assert_int_eq(c.ct_invalid.line, 4);
+	ck_assert_uint_eq(c.n_rules, 2);
+	ck_assert_uint_eq(c.ct_invalid.rule, 1);
+	r = &c.rules[c.ct_invalid.rule];
+	ck_assert(r->ct_invalid);
+	ck_assert(!c.rules[0].ct_invalid);
+	ck_assert_str_eq(r->name, "ct-invalid");
+	ck_assert_uint_eq(r->group, 0);
+	ck_assert_str_eq(r->prefix, "");
+	ck_assert_int_eq(r->level, 5);
+	ck_assert_uint_eq(r->log_flags, 0);
+	ck_assert_str_eq(r->action, "invalid");
+	ck_assert_uint_eq(r->n_outputs, 2);
+	ck_assert_int_eq(r->fw.place, FW_PLACE_NONE);
+	ck_assert(!config_rule_installed(&c, r));
+	/* group 0 with the defaults, after the rules' groups */
+	ck_assert_uint_eq(c.n_groups, 2);
+	ck_assert_uint_eq(c.groups[1].id, 0);
+	ck_assert_uint_eq(config_group(&c, 0)->copy_range, 256);
+	ck_assert_int_eq(config_group(&c, 0)->line, 4);
+	/* every reason conntrack gives finds the rule */
+	ck_assert_ptr_eq(config_rule_match(&c, 0, why, strlen(why)), r);
+	ck_assert_ptr_eq(config_rule_match(&c, 0, "", 0), r);
+
+	/* a listed group 0 tunes it; the rule's keys */
+	ck_assert_int_eq(parse_str("groups = ( { id = 0; copy_range = 100; "
+				   "conntrack = true; } );\n"
+				   "conntrack_invalid = { protocol = \"udp\";\n"
+				   "  families = [ \"ip6\" ]; name = \"why\";\n"
+				   "  level = \"debug\"; action = \"\"; };\n",
+				   &c, &e), 0);
+	ck_assert_uint_eq(c.n_rules, 1);
+	ck_assert_uint_eq(c.n_groups, 1);
+	ck_assert_uint_eq(config_group(&c, 0)->copy_range, 100);
+	ck_assert(config_group(&c, 0)->conntrack);
+	ck_assert_uint_eq(c.ct_invalid.protocol, 17);
+	ck_assert(!c.ct_invalid.ipv4 && c.ct_invalid.ipv6);
+	r = &c.rules[c.ct_invalid.rule];
+	ck_assert_str_eq(r->name, "why");
+	ck_assert_int_eq(r->level, 7);
+	ck_assert_str_eq(r->action, "");
+
+	/* protocols by name and number */
+	ck_assert_int_eq(parse_str("conntrack_invalid = { protocol = 58; };",
+				   &c, &e), 0);
+	ck_assert_uint_eq(c.ct_invalid.protocol, 58);
+	ck_assert_int_eq(parse_str("conntrack_invalid = { protocol = "
+				   "\"all\"; };", &c, &e), 0);
+	ck_assert_uint_eq(c.ct_invalid.protocol, 255);
+	ck_assert_int_eq(parse_str("conntrack_invalid = { protocol = 0; };",
+				   &c, &e), -EINVAL);
+
+	/* conntrack_invalid alone, with an empty rules list too */
+	ck_assert_int_eq(parse_str("conntrack_invalid = { }; rules = ( );",
+				   &c, &e), 0);
+	ck_assert_uint_eq(c.n_rules, 1);
+	check_round_trip("ct-only", &c);
+	/* and a group 0 no rule uses is still an error without it */
+	ck_assert_int_eq(parse_str("groups = ( { id = 0; } );\n"
+				   "rules = ( { name = \"a\"; group = 1; } );",
+				   &c, &e), -EINVAL);
+	ck_assert_str_eq(e.msg[0], "t.conf:1: group 0 has no rule; allowed: "
+			 "groups that a rule uses (add a rule with group = 0 "
+			 "or remove the group)");
 }
 END_TEST
 
@@ -775,6 +1139,13 @@ static Suite *config_suite(void)
 	tcase_add_test(api, test_scanner_tokens);
 	tcase_add_test(api, test_limits);
 	tcase_add_test(api, test_too_large);
+	tcase_add_test(api, test_fw_defaults);
+	tcase_add_test(api, test_fw_backends);
+	tcase_add_test(api, test_fw_names);
+	tcase_add_test(api, test_fw_limit);
+	tcase_add_test(api, test_fw_match);
+	tcase_add_test(api, test_fw_match_length);
+	tcase_add_test(api, test_ct_invalid);
 	suite_add_tcase(s, api);
 
 	/* 5000 parses, slower under the sanitizers */
