@@ -2276,6 +2276,12 @@ static void check_ipt_rule(struct ctx *x, const struct config_rule *r,
 	char q[QBUF], all[QBUF], own[CONFIG_TABLE_MAX + 1];
 	size_t i, n;
 
+	/* fw_ipt tags the jump into its own chains "<table>:jump" */
+	if (strcmp(r->name, "jump") == 0)
+		error(x, seen->line[R_NAME] ? seen->line[R_NAME] : r->line,
+		      "rule name \"jump\" is taken with backend \"iptables\" "
+		      "(it tags the jump into nflogd's own chains); allowed: "
+		      "any other name");
 	if (l[R_PRIORITY] && seen->ok[R_PRIORITY] && fw->place == FW_PLACE_OWN)
 		error(x, l[R_PRIORITY], "priority applies to backend "
 		      "\"nftables\" only; with iptables, nflogd's own chain is "
