@@ -23,6 +23,7 @@
 #include "fmt_journal.h"
 
 #include "addr_text.h"
+#include "ct_reason.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -964,6 +965,21 @@ void f_ct(struct jb *b, const struct nflog_meta *m)
 	}
 }
 
+/* conntrack's reason for INVALID (the conntrack_invalid rule). */
+__attribute__((noinline))
+static void f_ct_invalid(struct jb *b, const struct nflog_meta *m)
+{
+	struct ct_reason r;
+
+	if (!(m->present & NFLOG_HAVE_PREFIX) ||
+	    !ct_reason_parse(m->prefix, m->prefix_len, &r))
+		return;
+	F_STRN(b, "CT_INVALID_REASON=", r.reason, r.reason_len);
+	F_U(b, "CT_INVALID_PROTO=", r.protocol);
+	if (r.helper)
+		F_STRN(b, "CT_INVALID_HELPER=", r.helper, r.helper_len);
+}
+
 /* MESSAGE is the LOG line.  It comes first into an empty arena, and
  * fmt_log never needs more than FMT_LOG_MAX (it cuts a longer line where
  * the kernel does), so it always fits whole. */
@@ -1036,6 +1052,8 @@ int fmt_journal(const struct record *rec, const struct journal_ctx *ctx,
 	if (m->present & NFLOG_HAVE_MARK)
 		F_X(b, "MARK=", m->mark, 0);
 	f_ct(b, m);
+	if (__builtin_expect(c->ct_invalid, 0))
+		f_ct_invalid(b, m);
 	if (ip->status != DECODE_OK)
 		F_STR(b, "DECODE_STATUS=", decode_status_str(ip->status));
 	if (l3_valid(ip) && ip->l4 != L4_DECODED)

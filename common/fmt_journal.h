@@ -9,6 +9,7 @@
 #ifndef NFLOGD_FMT_JOURNAL_H
 #define NFLOGD_FMT_JOURNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/uio.h>
 
@@ -27,6 +28,10 @@ struct journal_ctx {
 	int priority;            /* syslog level 0..7 -> PRIORITY */
 	const char *rule;        /* NFLOG_RULE */
 	const char *identifier;  /* SYSLOG_IDENTIFIER, default "nflogd" */
+	/* The record comes from the conntrack_invalid rule (group 0): when
+	 * its prefix is conntrack's (ct_reason.h), CT_INVALID_REASON and
+	 * CT_INVALID_PROTO (and CT_INVALID_HELPER) are added. */
+	bool ct_invalid;
 };
 
 struct journal_fields {

@@ -21,6 +21,7 @@
 #include "fmt_json.h"
 
 #include "addr_text.h"
+#include "ct_reason.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -1591,7 +1592,8 @@ static int action_type(const char *a)
 }
 
 static void emit_event(struct jw *w, const struct json_ctx *c,
-		       bool used_ts, struct json_time_cache *tc)
+		       const struct ct_reason *ctr, bool used_ts,
+		       struct json_time_cache *tc)
 {
 	const char *a = c->action;
 	char *q, *p;
@@ -1607,6 +1609,8 @@ static void emit_event(struct jw *w, const struct json_ctx *c,
 	END();
 	if (str_set(a))
 		JW_STR(w, ",\"action\":", a, strlen(a), "");
+	if (ctr)
+		JW_STR(w, ",\"reason\":", ctr->reason, ctr->reason_len, "");
 	SEC(128);       /* 85 */
 	CPY(p, ",\"module\":\"nflogd\",\"dataset\":\"nflogd.packet\"");
 	if (used_ts && (c->now_sec || c->now_usec) &&
@@ -1768,8 +1772,22 @@ static void emit_dev(struct jw *w, const char *key, size_t kl, uint32_t idx,
 #define EMIT_DEV(w, key, idx, nkey, name) \
 	emit_dev(w, key, sizeof(key) - 1, idx, nkey, sizeof(nkey) - 1, name)
 
+/* nflog.ct_invalid: what the reason (event.reason) is about. */
+static void emit_ct_invalid(struct jw *w, const struct ct_reason *ctr)
+{
+	char *q, *p;
+
+	SEC(64);        /* 40 */
+	CPY(p, ",\"ct_invalid\":{\"protocol\":");
+	p = put_u32(p, ctr->protocol);
+	END();
+	if (ctr->helper)
+		JW_STR(w, ",\"helper\":", ctr->helper, ctr->helper_len, "");
+	JW_LIT(w, "}");
+}
+
 static void emit_nflog(struct jw *w, const struct nflog_meta *m,
-		       const struct json_ctx *c)
+		       const struct json_ctx *c, const struct ct_reason *ctr)
 {
 	static const struct log_ifnames none;
 	const struct log_ifnames *ifn = c->ifn ? c->ifn : &none;
@@ -1786,6 +1804,8 @@ static void emit_nflog(struct jw *w, const struct nflog_meta *m,
 	if (pr & NFLOG_HAVE_PREFIX)
 		JW_STR(w, ",\"prefix\":", m->prefix,
 		       m->prefix ? m->prefix_len : 0, "");
+	if (ctr)
+		emit_ct_invalid(w, ctr);
 	SEC(192);       /* NAME_SLACK + 87 */
 	if (pr & NFLOG_HAVE_HWPROTO) {
 		const char *hn = nflog_hook_name(m->family, m->hook);
@@ -1889,11 +1909,17 @@ int fmt_json(const struct record *rec, const struct json_ctx *ctx,
 	struct json_time_cache own = { 0 };
 	struct json_time_cache *tc = c->tc ? c->tc : &own;
 	struct jw jw, *w = &jw;
+	struct ct_reason ctr_buf;
+	const struct ct_reason *ctr = NULL;
 	bool used_ts = false;
 	char *q, *p;
 
 	if (!size)
 		return -ENOSPC;
+	if (__builtin_expect(c->ct_invalid, 0) &&
+	    (m->present & NFLOG_HAVE_PREFIX) &&
+	    ct_reason_parse(m->prefix, m->prefix_len, &ctr_buf))
+		ctr = &ctr_buf;
 	jw.p = buf;
 	jw.end = buf + size - 1;
 	jw.full = false;
@@ -1916,14 +1942,14 @@ int fmt_json(const struct record *rec, const struct json_ctx *ctx,
 	CPY(p, "\"ecs\":{\"version\":\"" ECS_VERSION "\"},"
 	       "\"nflogd\":{\"schema_version\":" FMT_JSON_SCHEMA_VERSION "}");
 	END();
-	emit_event(w, c, used_ts, tc);
+	emit_event(w, c, ctr, used_ts, tc);
 	if (str_set(c->rule))
 		JW_STR(w, ",\"rule\":{\"name\":", c->rule, strlen(c->rule),
 		       "}");
 	emit_observer(w, m, c);
 	emit_endpoints(w, &rec->ip, m);
 	emit_network(w, &rec->ip, m);
-	emit_nflog(w, m, c);
+	emit_nflog(w, m, c, ctr);
 	emit_ip(w, &rec->ip);
 	emit_transport(w, rec, &rec->ip, false);
 	emit_decode(w, &rec->ip);

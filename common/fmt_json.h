@@ -10,6 +10,7 @@
 #ifndef NFLOGD_FMT_JSON_H
 #define NFLOGD_FMT_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "decode.h"
@@ -19,8 +20,9 @@
 /* Enough for any record whose prefix is at most 127 bytes (nft's limit) and
  * whose interface, rule, host and action names are at most 64 bytes, even
  * if every byte needs a six-byte \u escape (the largest such record in the
- * unit tests is about 6.3 KiB).  Longer strings (a prefix from a pcap file)
- * add at most 6 bytes per byte. */
+ * unit tests is about 6.3 KiB; with ct_invalid, event.reason repeats up to
+ * 112 of the prefix's bytes).  Longer strings (a prefix from a pcap file)
+ * add at most 6 bytes per byte (12 with ct_invalid). */
 #define FMT_JSON_MAX 8192
 
 /* The date and time of day ("YYYY-MM-DDTHH:MM:SS") fmt_json formatted
@@ -44,6 +46,10 @@ struct json_ctx {
 	long long now_sec;
 	unsigned int now_usec;
 	struct json_time_cache *tc;     /* see above; may be NULL */
+	/* The record comes from the conntrack_invalid rule (group 0): when
+	 * its prefix is conntrack's (ct_reason.h), the reason goes to
+	 * event.reason and the protocol to nflog.ct_invalid. */
+	bool ct_invalid;
 };
 
 /* Write one JSON object, no trailing newline, NUL-terminated.  Returns its

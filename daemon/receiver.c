@@ -119,23 +119,54 @@ static struct nlmsghdr *config_msg(void *buf, uint16_t group)
 }
 
 /* Every setting in one message: the kernel applies the command first,
- * then the attributes, so no packet is sent with half a configuration. */
-static void put_settings(struct nlmsghdr *nlh, const struct config_group *g)
+ * then the attributes, so no packet is sent with half a configuration.
+ * FLAGS replaces the group's whole flag set. */
+static void put_settings(struct nlmsghdr *nlh, const struct config_group *g,
+			 bool conntrack)
 {
+	uint16_t flags = NFULNL_CFG_F_SEQ;
+
+	if (conntrack)
+		flags |= NFULNL_CFG_F_CONNTRACK;
 	nflog_attr_put_cfg_mode(nlh, NFULNL_COPY_PACKET,
 				g->copy_range ? g->copy_range : 0xffff);
 	mnl_attr_put_u32(nlh, NFULA_CFG_NLBUFSIZ, htonl(g->nlbufsiz));
 	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(g->flush_timeout));
 	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(g->queue_threshold));
-	mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(NFULNL_CFG_F_SEQ));
+	mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(flags));
+}
+
+/* Bind (bind = true) or reconfigure g, with conntrack if it asks for it.
+ * nfnetlink_log checks FLAGS before it looks at the command: a kernel
+ * without NETFILTER_NETLINK_GLUE_CT answers EOPNOTSUPP having bound and
+ * changed nothing, so the same request without F_CONNTRACK is clean. */
+static int send_config(struct receiver *r, const struct config_group *g,
+		       bool bind, receiver_cb cb, void *ctx)
+{
+	uint8_t buf[CONFIG_REQ_SIZE] __attribute__((aligned(8)));
+	bool ct = g->conntrack;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	for (;;) {
+		nlh = config_msg(buf, g->id);
+		if (bind)
+			nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_BIND);
+		put_settings(nlh, g, ct);
+		ret = config_request(r, nlh, cb, ctx);
+		if (ret != -EOPNOTSUPP || !ct)
+			break;
+		ct = false;
+	}
+	if (ret == 0)
+		r->conntrack_unsupported = g->conntrack && !ct;
+	return ret;
 }
 
 int receiver_open(struct receiver *r, const struct config_group *g,
 		  void *rbuf, size_t bufsize, receiver_cb cb, void *ctx,
 		  const char **what)
 {
-	uint8_t buf[CONFIG_REQ_SIZE] __attribute__((aligned(8)));
-	struct nlmsghdr *nlh;
 	int size, ret;
 
 	memset(r, 0, sizeof(*r));
@@ -162,10 +193,7 @@ int receiver_open(struct receiver *r, const struct config_group *g,
 		goto fail;
 
 	*what = "bind the group";
-	nlh = config_msg(buf, g->id);
-	nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_BIND);
-	put_settings(nlh, g);
-	ret = config_request(r, nlh, cb, ctx);
+	ret = send_config(r, g, true, cb, ctx);
 	if (ret == -EBUSY || ret == -EPERM)
 		ret = -EBUSY;
 	if (ret < 0) {
@@ -184,8 +212,6 @@ fail:
 int receiver_configure(struct receiver *r, const struct config_group *g,
 		       receiver_cb cb, void *ctx, const char **what)
 {
-	uint8_t buf[CONFIG_REQ_SIZE] __attribute__((aligned(8)));
-	struct nlmsghdr *nlh = config_msg(buf, g->id);
 	int size = (int)g->rcvbuf;
 
 	*what = "set the socket receive buffer";
@@ -193,8 +219,7 @@ int receiver_configure(struct receiver *r, const struct config_group *g,
 	    setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
 		return -errno;
 	*what = "configure the group";
-	put_settings(nlh, g);
-	return config_request(r, nlh, cb, ctx);
+	return send_config(r, g, false, cb, ctx);
 }
 
 int receiver_read(struct receiver *r, receiver_cb cb, void *ctx,

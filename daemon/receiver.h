@@ -32,6 +32,11 @@ struct receiver {
 	struct mnl_socket *nl;
 	int fd;
 	uint32_t portid;
+	/* The group asked for conntrack (config_group.conntrack) and the
+	 * kernel refused NFULNL_CFG_F_CONNTRACK with EOPNOTSUPP (no
+	 * CONFIG_NETFILTER_NETLINK_GLUE_CT): the group runs without it.
+	 * Set by receiver_open() and receiver_configure(). */
+	bool conntrack_unsupported;
 	bool seq_valid;         /* next_seq is known */
 	uint32_t next_seq;
 	struct group_stats st;
@@ -42,14 +47,19 @@ typedef void (*receiver_cb)(void *ctx, struct receiver *r,
 			    const struct nflog_meta *m);
 
 /* Open a socket and bind and configure g->id.  Packets that arrive while
- * waiting for the kernel's answer are passed to cb.  Errors: -EBUSY when
+ * waiting for the kernel's answer are passed to cb.  With g->conntrack the
+ * group also asks for conntrack (NFULNL_CFG_F_CONNTRACK); a kernel that
+ * cannot attach it refuses the whole request before binding anything, so
+ * the bind is sent again without it and r->conntrack_unsupported is set
+ * (not an error).  Errors: -EBUSY when
  * another process holds the group (the kernel says EBUSY or EPERM), or
  * the -errno of the failing call; *what names it for the message. */
 int receiver_open(struct receiver *r, const struct config_group *g,
 		  void *buf, size_t bufsize, receiver_cb cb, void *ctx,
 		  const char **what);
 
-/* Apply changed settings to a bound group (reload). */
+/* Apply changed settings to a bound group (reload); conntrack as in
+ * receiver_open(). */
 int receiver_configure(struct receiver *r, const struct config_group *g,
 		       receiver_cb cb, void *ctx, const char **what);
 

@@ -31,12 +31,13 @@ CORPUS=$ROOT/tests/fuzz/corpus
 # target : max_len : seed directories (under tests/fuzz/corpus)
 # A datagram is at most ~64 KiB as a rule (the kernel can exceed its
 # buffer size, see GUIDE), a pcap file holds several records, a config
-# file a few KiB.
+# file a few KiB, a prefix 127 bytes (more from a pcap file).
 TABLE="
 fuzz_nflog_batch:70000:nflog_batch
 fuzz_pcap:300000:pcap
 fuzz_pcap_reader:300000:pcap_reader,pcap
 fuzz_config:16384:config
+fuzz_ct_reason:4096:ct_reason
 "
 
 die() { echo "fuzz.sh: $*" >&2; exit 2; }

@@ -475,6 +475,70 @@ START_TEST(test_ct)
 }
 END_TEST
 
+/* conntrack's INVALID reasons: the FIN/ACK this kernel (6.18) logged on
+ * group 0 with conntrack active, nf_log/2 = nfnetlink_log and
+ * nf_conntrack_log_invalid = 6 (10.99.0.2:40000 -> 10.99.0.1:80, no
+ * connection), and other prefixes. */
+#define CT_FINACK \
+	"4500 0028 0001 0000 4006 6607 0a630002 0a630001" \
+	"9c40 0050 000003e8 000007d0 5011 2000 d2c2 0000"
+
+static const struct {
+	const char *name;
+	const char *prefix;
+	bool ct_invalid;        /* journal_ctx.ct_invalid */
+	const struct want want[5];
+} ct_inv[] = {
+	{ "kernel FIN/ACK", "nf_ct_proto_6: invalid new ", true, {
+		{ "CT_INVALID_REASON", "invalid new" },
+		{ "CT_INVALID_PROTO", "6" },
+		{ "CT_INVALID_HELPER", NULL },
+		{ "NFLOG_PREFIX", "nf_ct_proto_6: invalid new " },
+		{ NULL, NULL } } },
+	{ "not the ct_invalid rule", "nf_ct_proto_6: invalid new ", false, {
+		{ "CT_INVALID_REASON", NULL },
+		{ "CT_INVALID_PROTO", NULL },
+		{ NULL, NULL } } },
+	{ "another prefix", "DROP ", true, {
+		{ "CT_INVALID_REASON", NULL },
+		{ "CT_INVALID_PROTO", NULL },
+		{ NULL, NULL } } },
+	{ "SEQ over upper bound",
+	  "nf_ct_proto_6: SEQ is over upper bound 2849249045 (over the window "
+	  "of the receiver) ", true, {
+		{ "CT_INVALID_REASON", "SEQ is over upper bound 2849249045 "
+				       "(over the window of the receiver)" },
+		{ "CT_INVALID_PROTO", "6" },
+		{ NULL, NULL } } },
+	{ "helper", "nf_ct_ftp: dropping packet: partial response ", true, {
+		{ "CT_INVALID_REASON", "partial response" },
+		{ "CT_INVALID_PROTO", "0" },
+		{ "CT_INVALID_HELPER", "ftp" },
+		{ NULL, NULL } } },
+	{ "newline stays in the value", "nf_ct_proto_17: a\nB=1 ", true, {
+		{ "CT_INVALID_REASON", "a\nB=1" },
+		{ "B", NULL },
+		{ NULL, NULL } } },
+};
+
+START_TEST(test_ct_invalid)
+{
+	static struct tu_built b;
+	const struct tu_msg_spec s = { V4, .group = 0, .pkt = CT_FINACK,
+				       .prefix = ct_inv[_i].prefix,
+				       .indev = 3 };
+	struct journal_ctx ctx = { .rule = "ct_invalid",
+				   .ct_invalid = ct_inv[_i].ct_invalid };
+	int r;
+
+	tu_build(&s, &b);
+	r = fmt_journal(&b.rec, &ctx, &jf);
+	ck_assert_int_eq(r, (int)jf.n);
+	check_shape(&b.rec, &ctx, &jf, true);
+	check_wants(&jf, ct_inv[_i].want, ct_inv[_i].name);
+}
+END_TEST
+
 /* Every byte 0x01..0xff in a real prefix: NFLOG_PREFIX carries them all,
  * unchanged (the iovec has the length); MESSAGE is fmt_log's, escaped. */
 START_TEST(test_all_bytes)
@@ -572,6 +636,22 @@ START_TEST(test_worst_case)
 	ck_assert_int_eq(r, (int)jf.n);
 	check_shape(&b.rec, &ctx, &jf, true);
 	ck_assert_uint_lt(jf.used, sizeof(jf.arena) - 1024);
+
+	/* and the same prefix as conntrack's reason, 112 bytes of it */
+	memcpy(pfx, "nf_ct_proto_6: ", 15);
+	tu_build_worst_case(&b, &m, pfx, false);
+	m.ct.orig_proto = 6;
+	ctx.ct_invalid = true;
+	r = fmt_journal(&b.rec, &ctx, &jf);
+	ck_assert_int_eq(r, (int)jf.n);
+	check_shape(&b.rec, &ctx, &jf, true);
+	ck_assert_uint_lt(jf.used, sizeof(jf.arena) - 1024);
+	{
+		size_t vl;
+
+		ck_assert_ptr_nonnull(field(&jf, "CT_INVALID_REASON", &vl));
+		ck_assert_uint_eq(vl, 112);
+	}
 }
 END_TEST
 
@@ -590,10 +670,15 @@ START_TEST(test_random)
 			.ifn = &ifn, .rule = "r",
 			.log_flags = tu_rnd() & LOG_F_ALL,
 			.priority = (int)(tu_rnd() % 10) - 1,
+			.ct_invalid = iter & 1,
 		};
+		size_t pl;
 		int r;
 
-		tu_random_record(&rr, false);
+		pl = tu_random_record(&rr, false);
+		/* now and then a reason of random bytes */
+		if (iter % 4 == 1 && pl > 15)
+			memcpy(rr.pfx, "nf_ct_proto_6: ", 15);
 		r = fmt_journal(&rr.rec, &ctx, &jf);
 		REQUIRE(r > 0, "seed %llx iter %d: %d",
 			   (unsigned long long)seed, iter, r);
@@ -611,6 +696,8 @@ static Suite *journal_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_table, 0, (int)NCASES);
 	tcase_add_test(tc, test_ct);
+	tcase_add_loop_test(tc, test_ct_invalid, 0,
+			    (int)(sizeof(ct_inv) / sizeof(ct_inv[0])));
 	tcase_add_test(tc, test_all_bytes);
 	tcase_add_test(tc, test_enospc);
 	tcase_add_test(tc, test_worst_case);

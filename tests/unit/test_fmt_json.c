@@ -540,6 +540,105 @@ START_TEST(test_ct_vlan)
 }
 END_TEST
 
+/* --- conntrack's INVALID reasons ------------------------------------------ */
+
+/* The FIN/ACK this kernel (6.18) logged on group 0 with conntrack active,
+ * nf_log/2 = nfnetlink_log and nf_conntrack_log_invalid = 6: 10.99.0.2:40000
+ * -> 10.99.0.1:80, seq 1000, ack 2000, no connection. */
+#define CT_FINACK \
+	"4500 0028 0001 0000 4006 6607 0a630002 0a630001" \
+	"9c40 0050 000003e8 000007d0 5011 2000 d2c2 0000"
+#define CT_FINACK_PREFIX "nf_ct_proto_6: invalid new "
+
+static const struct {
+	const char *name;
+	const char *prefix;
+	bool ct_invalid;        /* json_ctx.ct_invalid */
+	const struct want want[6];
+} ct_inv[] = {
+	{ "kernel FIN/ACK", CT_FINACK_PREFIX, true, {
+		{ "event.reason", "\"invalid new\"" },
+		{ "nflog.ct_invalid", "{\"protocol\":6}" },
+		{ "nflog.prefix", "\"" CT_FINACK_PREFIX "\"" },
+		{ "event.action", "\"log\"" },
+		{ "nflog.group", "0" },
+		{ NULL, NULL } } },
+	{ "not the ct_invalid rule", CT_FINACK_PREFIX, false, {
+		{ "event.reason", NULL },
+		{ "nflog.ct_invalid", NULL },
+		{ "nflog.prefix", "\"" CT_FINACK_PREFIX "\"" },
+		{ NULL, NULL } } },
+	{ "another prefix", "DROP ", true, {
+		{ "event.reason", NULL },
+		{ "nflog.ct_invalid", NULL },
+		{ NULL, NULL } } },
+	{ "SEQ over upper bound",
+	  "nf_ct_proto_6: SEQ is over upper bound 2849249045 (over the window "
+	  "of the receiver) ", true, {
+		{ "event.reason", "\"SEQ is over upper bound 2849249045 (over "
+				  "the window of the receiver)\"" },
+		{ "nflog.ct_invalid.protocol", "6" },
+		{ "nflog.ct_invalid.helper", NULL },
+		{ NULL, NULL } } },
+	{ "icmpv6", "nf_ct_proto_58: invalid new ", true, {
+		{ "nflog.ct_invalid", "{\"protocol\":58}" },
+		{ NULL, NULL } } },
+	{ "helper", "nf_ct_ftp: dropping packet: partial response ", true, {
+		{ "event.reason", "\"partial response\"" },
+		{ "nflog.ct_invalid", "{\"protocol\":0,\"helper\":\"ftp\"}" },
+		{ NULL, NULL } } },
+	{ "escapes", "nf_ct_proto_6: a\"b\\c\x01\xff ", true, {
+		{ "event.reason", "\"a\\\"b\\\\c\\u0001\\ufffd\"" },
+		{ NULL, NULL } } },
+};
+
+static void check_sizes(const struct record *rec, const struct json_ctx *ctx);
+
+START_TEST(test_ct_invalid)
+{
+	static struct tu_built b;
+	const struct tu_msg_spec s = { V4, .group = 0, .pkt = CT_FINACK,
+				       .prefix = ct_inv[_i].prefix,
+				       .indev = 3 };
+	struct json_ctx ctx = { .rule = "ct_invalid", .action = "log",
+				.ct_invalid = ct_inv[_i].ct_invalid };
+	char out[FMT_JSON_MAX];
+	struct json_object *o;
+
+	tu_build(&s, &b);
+	o = format(&b.rec, &ctx, out, sizeof(out));
+	check_wants(o, ct_inv[_i].want, ct_inv[_i].name, out);
+	json_object_put(o);
+	check_sizes(&b.rec, &ctx);
+}
+END_TEST
+
+/* A prefix of 127 bytes that all need escaping in the reason too. */
+START_TEST(test_ct_invalid_worst)
+{
+	static struct tu_built b;
+	char pfx[128];
+	struct json_ctx ctx = { .ct_invalid = true, .now_sec = 1 };
+	struct nflog_meta m;
+	char *out = malloc(4 * FMT_JSON_MAX);
+	struct json_object *o;
+	int r;
+
+	memset(pfx, 1, sizeof(pfx) - 1);
+	memcpy(pfx, "nf_ct_proto_6: ", 15);
+	pfx[sizeof(pfx) - 1] = 0;
+	tu_build_worst_case(&b, &m, pfx, true);
+	r = fmt_json(&b.rec, &ctx, out, 4 * FMT_JSON_MAX);
+	ck_assert_int_gt(r, 0);
+	o = parse_all(out, (size_t)r);
+	ck_assert_uint_eq(json_object_get_string_len(jget(o, "event.reason")),
+			  112);
+	json_object_put(o);
+	ck_assert_msg(r < FMT_JSON_MAX, "worst case is %d bytes", r);
+	free(out);
+}
+END_TEST
+
 /* --- timestamps ---------------------------------------------------------- */
 
 static const struct {
@@ -815,10 +914,15 @@ START_TEST(test_random)
 					   .out = "o\xff\"\n" };
 		struct json_ctx ctx = { .ifn = &ifn, .rule = "r",
 					.now_sec = tu_rnd(),
-					.now_usec = tu_rnd() };
+					.now_usec = tu_rnd(),
+					.ct_invalid = iter & 1 };
 		struct json_object *o;
 		size_t pl = tu_random_record(&rr, true);
 		int r;
+
+		/* now and then a reason of random bytes */
+		if (iter % 4 == 1 && pl > 15)
+			memcpy(rr.pfx, "nf_ct_proto_6: ", 15);
 
 		r = fmt_json(&rr.rec, &ctx, out, FMT_JSON_MAX * 4);
 		REQUIRE(r > 0, "seed %llx iter %d: %d",
@@ -826,8 +930,9 @@ START_TEST(test_random)
 		o = parse_all(out, (size_t)r);
 		json_object_put(o);
 		/* Without the prefix and names the bound is FMT_JSON_MAX;
-		 * the prefix and the input name are up to pl bytes each. */
-		REQUIRE((size_t)r < FMT_JSON_MAX + 6 * (2 * pl + 16),
+		 * the prefix, the reason in it and the input name are up to
+		 * pl bytes each. */
+		REQUIRE((size_t)r < FMT_JSON_MAX + 6 * (3 * pl + 16),
 			      "seed %llx iter %d: %d bytes",
 			      (unsigned long long)seed, iter, r);
 		if (iter % 200 == 0)
@@ -845,6 +950,9 @@ static Suite *json_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_table, 0, (int)NCASES);
 	tcase_add_test(tc, test_ct_vlan);
+	tcase_add_loop_test(tc, test_ct_invalid, 0,
+			    (int)(sizeof(ct_inv) / sizeof(ct_inv[0])));
+	tcase_add_test(tc, test_ct_invalid_worst);
 	tcase_add_loop_test(tc, test_time, 0,
 			    (int)(sizeof(times) / sizeof(times[0])));
 	tcase_add_loop_test(tc, test_strings, 0,

@@ -17,6 +17,9 @@
  * ctnetlink_glue_build() / ctnetlink_dump_tuples() of net/netfilter/
  * nf_conntrack_netlink.c.
  */
+#include "decode.h"
+#include "fmt_journal.h"
+#include "fmt_json.h"
 #include "nflog_msg.h"
 #include "testutil.h"
 
@@ -24,9 +27,11 @@
 #include <check.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_arp.h>
@@ -224,6 +229,37 @@ static const struct msg_case cases[] = {
 					  0, 0, 0, 0, 0, 0, 0, 1 },
 			    .orig_dst = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0,
 					  0, 0, 0, 0, 0, 0, 0, 2 } } } },
+	{ .name = "ct nest, ipv6 udp with ports, unknown nests skipped",
+	  .family = NFPROTO_IPV6, .group = 1,
+	  .attrs = { NEST(NFULA_CT,
+			  NEST(CTA_TUPLE_ORIG,
+			       NEST(CTA_TUPLE_IP,
+				    A(CTA_IP_V6_SRC, "20010db8000000000000000000000001"),
+				    A(CTA_IP_V6_DST, "20010db8000000000000000000000002")),
+			       NEST(CTA_TUPLE_PROTO, A(CTA_PROTO_NUM, "11"),
+				    A(CTA_PROTO_SRC_PORT, "d431"),
+				    A(CTA_PROTO_DST_PORT, "0035"))),
+			  NEST(CTA_PROTOINFO,
+			       NEST(CTA_PROTOINFO_TCP,
+				    A(CTA_PROTOINFO_TCP_STATE, "03"))),
+			  A(CTA_USE, "00000001"),
+			  NEST(CTA_HELP, A(CTA_HELP_NAME, "66747000")),
+			  A(CTA_STATUS, "00000008")),
+		     A(NFULA_CT_INFO, "00000000") },
+	  .want = { .present = H(CT) | H(CT_INFO),
+		    .ct_info = NFLOG_CT_ESTABLISHED,
+		    .ct = { .present = CTH(ORIG) | CTH(ORIG_PORTS) |
+				       CTH(STATUS), .status = 8,
+			    .orig_family = AF_INET6, .orig_proto = 17,
+			    .orig_src = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					  0, 0, 0, 0, 0, 0, 0, 1 },
+			    .orig_dst = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					  0, 0, 0, 0, 0, 0, 0, 2 },
+			    .orig_sport = 54321, .orig_dport = 53 } } },
+	{ .name = "ct_info related-reply, no nest", .family = NFPROTO_IPV4,
+	  .group = 1,
+	  .attrs = { A(NFULA_CT_INFO, "00000004") },
+	  .want = { .present = H(CT_INFO), .ct_info = NFLOG_CT_RELATED_REPLY } },
 	{ .name = "ct nest, empty", .family = NFPROTO_IPV4, .group = 1,
 	  .attrs = { { .type = NFULA_CT, .nest = (const struct aspec[]){ { 0 } } } },
 	  .want = { .present = H(CT) } },
@@ -576,6 +612,89 @@ START_TEST(test_tlv_swapped_real)
 }
 END_TEST
 
+/* The crafted conntrack message all the way to the formatters: wire ->
+ * nflog_msg_parse() -> decode_packet() -> fmt_json() / fmt_journal(), the
+ * ct fields exact in both. */
+static const struct aspec ct_full[] = {
+	A(NFULA_PACKET_HDR, "0800 01 00"),
+	A(NFULA_PAYLOAD, "45000028 00010000 40060000 c0a80001 c0a80002"
+			 "3039 0050 00000001 00000000 5002 2000 0000 0000"),
+	A(NFULA_PREFIX, "637400"),
+	CT_V4_NEST,
+	A(NFULA_CT_INFO, "00000002"),
+	{ 0 }
+};
+
+static const char *journal_field(const struct journal_fields *jf,
+				 const char *name, char *out, size_t size)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < jf->n; i++) {
+		const char *v = jf->iov[i].iov_base;
+		size_t vl = jf->iov[i].iov_len;
+
+		if (vl > nl && !memcmp(v, name, nl) && v[nl] == '=') {
+			snprintf(out, size, "%.*s", (int)(vl - nl - 1),
+				 v + nl + 1);
+			return out;
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_ct_formatted)
+{
+	static uint8_t buf[MSGBUF] __attribute__((aligned(8)));
+	static struct journal_fields jf;
+	static const struct { const char *name, *value; } jwant[] = {
+		{ "CT_STATE", "new" }, { "CT_ID", "3735928559" },
+		{ "CT_STATUS", "0x18e" }, { "CT_MARK", "0x2a" },
+		{ "CT_ZONE", "7" }, { "CT_ORIG_SRC", "192.168.0.1" },
+		{ "CT_ORIG_DST", "192.168.0.2" }, { "CT_ORIG_PROTO", "TCP" },
+		{ "CT_ORIG_SPT", "12345" }, { "CT_ORIG_DPT", "80" },
+	};
+	struct build b = { 0 };
+	struct nflog_meta m;
+	struct record rec;
+	struct json_object *o, *ct;
+	char out[FMT_JSON_MAX], v[64];
+	int r;
+
+	memset(buf, 0, MSGBUF);
+	b.nlh = tu_nflog_begin(buf, NFPROTO_IPV4, 1);
+	put_specs(&b, ct_full);
+	ck_assert_int_eq(nflog_msg_parse(b.nlh, &m), 0);
+	decode_packet(&m, &rec);
+
+	r = fmt_json(&rec, NULL, out, sizeof(out));
+	ck_assert_int_gt(r, 0);
+	o = json_tokener_parse(out);
+	ck_assert_msg(o, "not JSON: %s", out);
+	ck_assert(json_object_object_get_ex(o, "nflog", &ct) &&
+		  json_object_object_get_ex(ct, "ct", &ct));
+	ck_assert_str_eq(json_object_to_json_string_ext(ct,
+				JSON_C_TO_STRING_PLAIN),
+			 "{\"state\":\"new\",\"id\":3735928559,"
+			 "\"status\":398,\"mark\":42,\"zone\":7,"
+			 "\"orig\":{\"src\":\"192.168.0.1\","
+			 "\"dst\":\"192.168.0.2\",\"proto\":6,"
+			 "\"sport\":12345,\"dport\":80}}");
+	json_object_put(o);
+
+	r = fmt_journal(&rec, NULL, &jf);
+	ck_assert_int_eq(r, (int)jf.n);
+	for (size_t i = 0; i < sizeof(jwant) / sizeof(jwant[0]); i++) {
+		const char *got = journal_field(&jf, jwant[i].name, v,
+						sizeof(v));
+
+		ck_assert_msg(got && !strcmp(got, jwant[i].value),
+			      "%s is %s, want %s", jwant[i].name,
+			      got ? got : "(absent)", jwant[i].value);
+	}
+}
+END_TEST
+
 static const struct { uint32_t v; const char *name; } ctinfo_cases[] = {
 	{ NFLOG_CT_ESTABLISHED, "established" },
 	{ NFLOG_CT_RELATED, "related" },
@@ -648,6 +767,7 @@ static Suite *nflog_msg_suite(void)
 	tcase_add_loop_test(tc, test_msg_table, 0, (int)NCASES);
 	tcase_add_loop_test(tc, test_tlv_table, 0, NELEM(tlv_cases));
 	tcase_add_test(tc, test_tlv_swapped_real);
+	tcase_add_test(tc, test_ct_formatted);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");
