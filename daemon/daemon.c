@@ -23,6 +23,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "ct_invalid.h"
 #include "decode.h"
 #include "fmt_journal.h"
 #include "fmt_json.h"
@@ -31,7 +32,8 @@
 #include "stats.h"
 
 /* epoll data: which kind of fd, and which receiver */
-enum { EV_SIGNAL = 1, EV_TICK, EV_IFCACHE, EV_RX = 0x100 };
+enum { EV_SIGNAL = 1, EV_TICK, EV_IFCACHE, EV_FW_EVENT, EV_FW_TIMER,
+       EV_RX = 0x100 };
 
 #define RX_BURST 64     /* datagrams per group per wake-up */
 
@@ -229,6 +231,7 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 					.ifn = &ifn, .log_flags = rule->log_flags,
 					.priority = rule->level, .rule = rule->name,
 					.identifier = d->cfg->identity,
+					.ct_invalid = rule->ct_invalid,
 				};
 
 				if (fmt_journal(&rec, &jc, &f->jf) < 0 && !f->jf.n) {
@@ -257,6 +260,7 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 					.action = rule->action[0] ? rule->action : NULL,
 					.now_sec = sec, .now_usec = usec,
 					.tc = &d->jtc,
+					.ct_invalid = rule->ct_invalid,
 				};
 
 				f->json_len = fmt_json(&rec, &jc, f->json, sizeof(f->json));
@@ -328,6 +332,56 @@ static int epoll_add(struct daemon *d, int fd, uint64_t tag)
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* conntrack = true on a kernel that cannot attach it: said once per
+ * bind, not an error -- the records just carry no ct.* fields. */
+static void say_conntrack_unsupported(const struct receiver *rx)
+{
+	if (rx->conntrack_unsupported)
+		log_warning("group %u: conntrack information requested, but this "
+			    "kernel cannot attach it to NFLOG messages "
+			    "(CONFIG_NETFILTER_NETLINK_GLUE_CT is not set): the "
+			    "group runs without it and records carry no ct "
+			    "fields", rx->group);
+}
+
+/* The conntrack_invalid section: set its sysctls, or put back what a
+ * previous run (maybe a crashed one) changed. */
+static int setup_ct_invalid(const struct config *c)
+{
+	char err[512];
+	int r;
+
+	err[0] = '\0';
+	if (!c->ct_invalid.enabled) {
+		if (ct_invalid_restore(c->state_dir, err, sizeof(err)) < 0)
+			log_error("conntrack_invalid: cannot put the sysctls "
+				  "back: %s", err);
+		return 0;
+	}
+	r = ct_invalid_enable(c, c->state_dir, err, sizeof(err));
+	if (r < 0) {
+		log_error("conntrack_invalid: %s", err);
+		return -1;
+	}
+	if (r == 1)
+		log_info("conntrack_invalid: %s", err);
+	log_info("conntrack_invalid: conntrack's reasons for INVALID packets "
+		 "(protocol %u%s) arrive on group 0 as rule '%s'",
+		 c->ct_invalid.protocol,
+		 c->ct_invalid.protocol == 255 ? ", all" : "",
+		 c->rules[c->ct_invalid.rule].name);
+	return 0;
+}
+
+static bool same_ct_invalid(const struct config *a, const struct config *b)
+{
+	return a->ct_invalid.enabled == b->ct_invalid.enabled &&
+	       a->ct_invalid.protocol == b->ct_invalid.protocol &&
+	       a->ct_invalid.ipv4 == b->ct_invalid.ipv4 &&
+	       a->ct_invalid.ipv6 == b->ct_invalid.ipv6 &&
+	       strcmp(a->state_dir, b->state_dir) == 0;
+}
+
 static int open_group(struct daemon *d, const struct config_group *g,
 		      struct receiver *rx)
 {
@@ -346,6 +400,7 @@ static int open_group(struct daemon *d, const struct config_group *g,
 			  r == -EPERM ? " (nflogd needs CAP_NET_ADMIN)" : "");
 		return -1;
 	}
+	say_conntrack_unsupported(rx);
 	return 0;
 }
 
@@ -367,6 +422,25 @@ static int bind_groups(struct daemon *d)
 }
 
 /* Read everything the kernel already queued for us. */
+/* The firewall's fds change with its backend: (re)register them. */
+static void watch_firewall(struct daemon *d)
+{
+	int fds[2] = { firewall_event_fd(&d->fw), firewall_timer_fd(&d->fw) };
+	uint64_t tags[2] = { EV_FW_EVENT, EV_FW_TIMER };
+
+	for (int i = 0; i < 2; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tags[i] };
+
+		if (d->fw_fds[i] == fds[i])
+			continue;
+		if (d->fw_fds[i] >= 0)
+			epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->fw_fds[i], NULL);
+		d->fw_fds[i] = fds[i];
+		if (fds[i] >= 0 && epoll_ctl(d->epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+			log_error("cannot watch the firewall (fd %d): %m", fds[i]);
+	}
+}
+
 static void drain_kernel(struct daemon *d)
 {
 	for (unsigned int i = 0; i < d->n_rx; i++)
@@ -405,6 +479,42 @@ static void reload(struct daemon *d)
 	free(errs);
 	sd_notify(0, "RELOADING=1\nSTATUS=Reloading");
 
+	/* Rules first: a rule set the kernel refuses leaves everything as
+	 * it was (the old rules stay, the old configuration runs on). */
+	{
+		char ferr[FW_ERR_MAX];
+
+		if (firewall_reload(&d->fw, nc, ferr, sizeof(ferr)) < 0) {
+			log_msg(LOG_ERR, MSGID_RULES_FAILED, "%s", ferr);
+			log_msg(LOG_ERR, MSGID_RELOAD_FAILED, "%s: the new rules "
+				"cannot be installed, not reloading: still running "
+				"the previous configuration and rules",
+				d->config_path);
+			snprintf(d->reload_error, sizeof(d->reload_error), "%.*s",
+				 (int)sizeof(d->reload_error) - 1, ferr);
+			sd_notifyf(0, "READY=1\nSTATUS=Reload failed: %s; running "
+				   "the previous configuration", ferr);
+			free(nc);
+			return;
+		}
+		watch_firewall(d);
+	}
+	/* conntrack_invalid changed: put the old values back, then set the
+	 * new ones (group 0 stays bound through the reload when both have
+	 * it; a new group 0 is bound below, and nf_log.<pf> needs the
+	 * logger registered, which any bound group ensures). */
+	if (!same_ct_invalid(old, nc)) {
+		char err[512] = "";
+
+		if (old->ct_invalid.enabled &&
+		    ct_invalid_restore(old->state_dir, err, sizeof(err)) < 0)
+			log_error("conntrack_invalid: cannot put the sysctls "
+				  "back: %s", err);
+		if (nc->ct_invalid.enabled && setup_ct_invalid(nc) < 0)
+			log_error("conntrack_invalid: not active after this "
+				  "reload; the rest of the configuration is");
+	}
+
 	drain_kernel(d);
 	/* Stop (drain) the old outputs first: what they write while stopping
 	 * must be in the counters carried over. */
@@ -422,8 +532,14 @@ static void reload(struct daemon *d)
 
 	if (start_outputs(d, nc) < 0) {
 		/* The new outputs cannot start: go back to the old ones. */
+		char ferr[FW_ERR_MAX];
+
 		log_msg(LOG_ERR, MSGID_RELOAD_FAILED, "reload failed: "
 			"keeping the previous configuration");
+		if (firewall_reload(&d->fw, old, ferr, sizeof(ferr)) < 0)
+			log_msg(LOG_ERR, MSGID_RULES_FAILED, "cannot put the "
+				"previous rules back: %s", ferr);
+		watch_firewall(d);
 		free(nc);
 		if (start_outputs(d, old) < 0) {
 			log_error("cannot restart the previous outputs either");
@@ -483,6 +599,8 @@ static void reload(struct daemon *d)
 			if (r < 0)
 				log_error("group %u: cannot %s: %s", g->id, what,
 					  strerror(-r));
+			else
+				say_conntrack_unsupported(&nrx[i]);
 		} else if (open_group(d, g, &nrx[i]) < 0) {
 			nrx[i].nl = NULL;
 			nrx[i].fd = -1;
@@ -601,6 +719,10 @@ static void loop(struct daemon *d)
 					continue;
 				publish_all(d);
 				stats_tick(d, false);
+			} else if (tag == EV_FW_EVENT) {
+				firewall_on_event(&d->fw);
+			} else if (tag == EV_FW_TIMER) {
+				firewall_on_timer(&d->fw);
 			} else if (tag == EV_IFCACHE) {
 				if (ifcache_process(&d->ifc) < 0)
 					log_warning("interface name cache: cannot "
@@ -623,6 +745,7 @@ int daemon_run(const char *config_path, enum log_target target)
 	}
 	d->config_path = config_path;
 	d->epfd = d->sigfd = d->tickfd = -1;
+	d->fw_fds[0] = d->fw_fds[1] = -1;
 	if (daemon_load_config(config_path, &d->cfg, errs) < 0) {
 		for (unsigned int i = 0; i < errs->n && i < CONFIG_MAX_ERRORS; i++)
 			fprintf(stderr, "%s\n", errs->msg[i]);
@@ -663,6 +786,35 @@ int daemon_run(const char *config_path, enum log_target target)
 		stop_outputs(d, d->cfg->n_outputs);
 		goto out;
 	}
+	/* Rules after the groups are bound: the kernel drops what it logs
+	 * to a group nobody has bound, without counting it anywhere. */
+	{
+		char ferr[FW_ERR_MAX];
+
+		if (firewall_start(&d->fw, d->cfg, ferr, sizeof(ferr)) < 0) {
+			log_msg(LOG_ERR, MSGID_RULES_FAILED, "%s", ferr);
+			log_error("cannot install the rules of %s, not starting",
+				  config_path);
+			sd_notifyf(0, "STATUS=Cannot install rules: %s", ferr);
+			for (unsigned int i = 0; i < d->n_rx; i++)
+				receiver_close(&d->rx[i], on_packet, d);
+			stop_outputs(d, d->cfg->n_outputs);
+			goto out;
+		}
+		d->have_fw = true;
+		watch_firewall(d);
+	}
+	/* After group 0 is bound: nf_log.<pf> accepts nfnetlink_log only
+	 * while that logger is registered. */
+	if (setup_ct_invalid(d->cfg) < 0) {
+		log_error("cannot set up conntrack_invalid, not starting");
+		firewall_stop(&d->fw);
+		d->have_fw = false;
+		for (unsigned int i = 0; i < d->n_rx; i++)
+			receiver_close(&d->rx[i], on_packet, d);
+		stop_outputs(d, d->cfg->n_outputs);
+		goto out;
+	}
 	{
 		uint64_t usec;
 
@@ -689,6 +841,18 @@ int daemon_run(const char *config_path, enum log_target target)
 	loop(d);
 
 	sd_notify(0, "STOPPING=1\nSTATUS=Stopping: draining queues");
+	/* Rules out first: then what the kernel queued is all there is, and
+	 * its counters are final. */
+	firewall_refresh_counters(&d->fw);
+	firewall_stop(&d->fw);
+	d->have_fw = false;
+	if (d->cfg->ct_invalid.enabled) {
+		char err[512] = "";
+
+		if (ct_invalid_restore(d->cfg->state_dir, err, sizeof(err)) < 0)
+			log_error("conntrack_invalid: cannot put the sysctls "
+				  "back: %s", err);
+	}
 	drain_kernel(d);
 	for (unsigned int i = 0; i < d->n_rx; i++)
 		receiver_close(&d->rx[i], on_packet, d);
@@ -700,6 +864,8 @@ int daemon_run(const char *config_path, enum log_target target)
 	stats_fini(d);
 	ret = 0;
 out:
+	if (d->have_fw)
+		firewall_stop(&d->fw);
 	if (d->have_ifc)
 		ifcache_close(&d->ifc);
 	if (d->epfd >= 0)

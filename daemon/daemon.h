@@ -10,6 +10,7 @@
 #include "config.h"
 #include "fmt_json.h"
 #include "log.h"
+#include "firewall.h"
 #include "ifcache.h"
 #include "output.h"
 #include "receiver.h"
@@ -29,6 +30,10 @@ struct daemon {
 	struct rule_stats rs[CONFIG_MAX_RULES];
 	struct ifcache ifc;
 	bool have_ifc;
+	struct firewall fw;             /* the kernel rules nflogd owns */
+	bool have_fw;
+	int fw_fds[2];                  /* its event and timer fds in epoll */
+	time_t fw_ctr_time;             /* when its counters were read */
 
 	int epfd, sigfd, tickfd;
 	bool stopping;

@@ -73,4 +73,39 @@ struct fw_ops {
 extern const struct fw_ops fw_nft_ops;
 extern const struct fw_ops fw_ipt_ops;
 
+/* ------------------------------------------------------------------ */
+/* The daemon's side (firewall.c): one backend at a time, chosen by the  */
+/* configuration; ruleset changes noticed and repaired within a second.  */
+
+struct firewall {
+	const struct fw_ops *ops;       /* NULL: backend none */
+	void *st;
+	const struct config *applied;   /* what the kernel holds */
+	int timerfd;            /* verify: after an event, or periodically */
+	bool verify_armed;
+	struct fw_counters ctr[CONFIG_MAX_RULES];
+	bool have_ctr;          /* ctr[] read from the kernel at least once */
+	uint64_t reinstalls;    /* times the rules had to be put back */
+	char last_error[256];   /* of the last failed verify/apply, "" */
+};
+
+/* Install c's rules (removing a dead nflogd's leftovers first).  err gets
+ * the message on failure: nothing of nflogd's is left in the kernel. */
+int firewall_start(struct firewall *fw, const struct config *c,
+		   char *err, size_t len);
+/* Change to nc's rules in one transaction (or change backend).  On
+ * failure the kernel still holds the previous rules and err says why. */
+int firewall_reload(struct firewall *fw, const struct config *nc,
+		    char *err, size_t len);
+/* fds for the event loop (-1 when there is none). */
+int firewall_event_fd(const struct firewall *fw);
+int firewall_timer_fd(const struct firewall *fw);
+/* The event fd is readable / the timer fired. */
+void firewall_on_event(struct firewall *fw);
+void firewall_on_timer(struct firewall *fw);
+/* Refresh fw->ctr from the kernel (once a second, with the status). */
+void firewall_refresh_counters(struct firewall *fw);
+/* Remove nflogd's rules and free everything. */
+void firewall_stop(struct firewall *fw);
+
 #endif

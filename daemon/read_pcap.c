@@ -54,6 +54,9 @@ static int print_record(const struct read_opts *o, const struct record *rec,
 			.ifn = &ifn,
 			.now_sec = (long long)pr->ts_sec,
 			.now_usec = pr->ts_usec,
+			/* conntrack logs its INVALID reasons on group 0;
+			 * only an nf_ct_ prefix gives a reason field */
+			.ct_invalid = m->group == 0,
 		};
 
 		n = fmt_json(rec, &ctx, line, sizeof(line));

@@ -32,6 +32,7 @@ static uint64_t kernel_logged(const struct receiver *rx)
 }
 
 struct totals {
+	uint64_t kernel;        /* logged by nflogd's installed rules */
 	uint64_t received, lost, written, failed, dropped;
 };
 
@@ -50,6 +51,8 @@ static void sum(const struct daemon *d, struct totals *t)
 			t->failed += ld(&s->failed);
 			t->dropped += s->dropped;
 		}
+	for (unsigned int r = 0; r < d->cfg->n_rules; r++)
+		t->kernel += d->fw.ctr[r].packets;
 }
 
 static void write_json(const struct daemon *d, FILE *f)
@@ -76,10 +79,20 @@ static void write_json(const struct daemon *d, FILE *f)
 	fputs("],\"rules\":[", f);
 	for (unsigned int r = 0; r < c->n_rules; r++) {
 		const struct config_rule *cr = &c->rules[r];
+		const struct fw_counters *kc = &d->fw.ctr[r];
 
-		fprintf(f, "%s{\"name\":\"%s\",\"group\":%u,\"received\":%llu,"
-			"\"outputs\":[", r ? "," : "", cr->name, cr->group,
+		fprintf(f, "%s{\"name\":\"%s\",\"group\":%u,\"received\":%llu,",
+			r ? "," : "", cr->name, cr->group,
 			(unsigned long long)d->rs[r].received);
+		/* The kernel rule's own counters (the iptables -L -v view). */
+		if (config_rule_installed(c, cr) && d->fw.have_ctr)
+			fprintf(f, "\"kernel\":{\"present\":%s,\"matched\":%llu,"
+				"\"logged\":%llu,\"bytes\":%llu},",
+				kc->present ? "true" : "false",
+				(unsigned long long)kc->matched,
+				(unsigned long long)kc->packets,
+				(unsigned long long)kc->bytes);
+		fputs("\"outputs\":[", f);
 		for (unsigned int k = 0; k < cr->n_outputs; k++) {
 			unsigned int o = cr->outputs[k];
 			const struct output_rule_stats *s = &d->out[o].rs[r];
@@ -127,6 +140,25 @@ static void write_table(const struct daemon *d, FILE *f)
 			(unsigned long long)rx->st.lost,
 			(unsigned long long)rx->st.overruns);
 	}
+	fprintf(f, "\n%-16s %-10s %14s %14s %14s %14s\n", "RULE", "KERNEL",
+		"MATCHED", "LOGGED", "BYTES", "RECEIVED");
+	for (unsigned int r = 0; r < c->n_rules; r++) {
+		const struct fw_counters *k = &d->fw.ctr[r];
+		bool inst = config_rule_installed(c, &c->rules[r]);
+
+		if (inst && d->fw.have_ctr)
+			fprintf(f, "%-16s %-10s %14llu %14llu %14llu %14llu\n",
+				c->rules[r].name, k->present ? "installed" : "MISSING",
+				(unsigned long long)k->matched,
+				(unsigned long long)k->packets,
+				(unsigned long long)k->bytes,
+				(unsigned long long)d->rs[r].received);
+		else
+			fprintf(f, "%-16s %-10s %14s %14s %14s %14llu\n",
+				c->rules[r].name, inst ? "unknown" : "external",
+				"-", "-", "-",
+				(unsigned long long)d->rs[r].received);
+	}
 	fprintf(f, "\n%-16s %-12s %12s %12s %12s %12s %10s\n", "RULE", "OUTPUT",
 		"RECEIVED", "WRITTEN", "QUEUE-DROP", "WRITE-FAIL", "PENDING");
 	for (unsigned int r = 0; r < c->n_rules; r++)
@@ -161,6 +193,34 @@ static void write_atomic(const char *dir, const char *name,
 	fn(d, f);
 	if (fclose(f) != 0 || rename(tmp, path) != 0)
 		unlink(tmp);
+}
+
+static void write_prom_kernel(const struct daemon *d, FILE *f)
+{
+	static const char *const name[3] = { "matched", "logged", "bytes" };
+	static const char *const help[3] = {
+		"Packets that matched nflogd's kernel rule (before its rate limit).",
+		"Packets nflogd's kernel rule logged.",
+		"Bytes nflogd's kernel rule logged.",
+	};
+	const struct config *c = d->cfg;
+
+	if (!d->fw.have_ctr)
+		return;
+	for (int i = 0; i < 3; i++) {
+		fprintf(f, "# HELP nflogd_rule_kernel_%s_total %s\n"
+			"# TYPE nflogd_rule_kernel_%s_total counter\n",
+			name[i], help[i], name[i]);
+		for (unsigned int r = 0; r < c->n_rules; r++) {
+			const struct fw_counters *k = &d->fw.ctr[r];
+			uint64_t v = i == 0 ? k->matched : i == 1 ? k->packets : k->bytes;
+
+			if (config_rule_installed(c, &c->rules[r]))
+				fprintf(f, "nflogd_rule_kernel_%s_total{rule=\"%s\"} %llu\n",
+					name[i], c->rules[r].name,
+					(unsigned long long)v);
+		}
+	}
 }
 
 static void write_prom(const struct daemon *d, FILE *f)
@@ -207,6 +267,7 @@ static void write_prom(const struct daemon *d, FILE *f)
 				c->rules[r].name, c->outputs[o].name,
 				(unsigned long long)ld(&d->out[o].rs[r].failed));
 		}
+	write_prom_kernel(d, f);
 }
 
 static void prom_to(const struct daemon *d)
@@ -234,9 +295,11 @@ void stats_log(struct daemon *d, const char *title)
 	struct totals t;
 
 	sum(d, &t);
-	log_msg(LOG_INFO, MSGID_STATS, "%s: received %llu, written %llu, "
+	log_msg(LOG_INFO, MSGID_STATS, "%s: kernel rules logged %llu, "
+		"received %llu, written %llu, "
 		"lost in the kernel %llu, dropped at queues %llu, write "
-		"failures %llu", title, (unsigned long long)t.received,
+		"failures %llu", title, (unsigned long long)t.kernel,
+		(unsigned long long)t.received,
 		(unsigned long long)t.written, (unsigned long long)t.lost,
 		(unsigned long long)t.dropped, (unsigned long long)t.failed);
 }
@@ -266,6 +329,12 @@ void stats_tick(struct daemon *d, bool force)
 	struct totals t;
 
 	d->ticks++;
+	/* The kernel rules' counters: once a second is plenty for people
+	 * and costs one listing (nft) or one iptables-save. */
+	if (d->have_fw && (force || time(NULL) != d->fw_ctr_time)) {
+		d->fw_ctr_time = time(NULL);
+		firewall_refresh_counters(&d->fw);
+	}
 	sum(d, &t);
 	write_atomic(d->cfg->runtime_dir, "status.json", write_json, d);
 	write_atomic(d->cfg->runtime_dir, "status.txt", write_table, d);
