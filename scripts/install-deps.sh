@@ -12,9 +12,11 @@ pkgs=(
 	# build
 	build-essential cmake pkg-config
 	libnetfilter-log-dev libmnl-dev libsystemd-dev libconfig-dev
-	# tests: unit (Check, json-c as a real JSON parser), fuzzing and
+	# rules: libnftables (nft in-process), json-c (its listings)
+	libnftables-dev libjson-c-dev
+	# tests: unit (Check; json-c above is also their JSON parser), fuzzing and
 	# sanitizers (clang, compiler-rt), end-to-end (the real kernel)
-	check libjson-c-dev clang libclang-rt-dev
+	check clang libclang-rt-dev
 	nftables iptables iproute2 iputils-ping netcat-openbsd tcpdump
 	python3 python3-scapy jq logrotate systemd
 )
