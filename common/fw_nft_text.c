@@ -154,7 +154,18 @@ static uint64_t sig_walk(uint64_t h, struct json_object *o, unsigned int depth)
 		return h;
 	switch (t) {
 	case json_type_object:
-		json_object_object_foreach(o, key, val) {
+	{
+		/* the iterator API, not json_object_object_foreach: that
+		 * macro does not compile in every compiler mode (clang's
+		 * fuzz build) */
+		struct json_object_iterator it = json_object_iter_begin(o);
+		struct json_object_iterator end = json_object_iter_end(o);
+
+		for (; !json_object_iter_equal(&it, &end);
+		     json_object_iter_next(&it)) {
+			const char *key = json_object_iter_peek_name(&it);
+			struct json_object *val = json_object_iter_peek_value(&it);
+
 			h = fnv(h, key, strlen(key) + 1);
 			if (strcmp(key, "used") == 0 ||
 			    (strcmp(key, "counter") == 0 &&
@@ -163,6 +174,7 @@ static uint64_t sig_walk(uint64_t h, struct json_object *o, unsigned int depth)
 			h = sig_walk(h, val, depth + 1);
 		}
 		break;
+	}
 	case json_type_array:
 		for (size_t i = 0; i < json_object_array_length(o); i++)
 			h = sig_walk(h, json_object_array_get_idx(o, i),

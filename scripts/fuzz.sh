@@ -38,6 +38,7 @@ fuzz_pcap:300000:pcap
 fuzz_pcap_reader:300000:pcap_reader,pcap
 fuzz_config:16384:config
 fuzz_ct_reason:4096:ct_reason
+fuzz_fw_listing:200000:fw_listing
 "
 
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
