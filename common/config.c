@@ -936,12 +936,12 @@ enum section_id {
 
 enum top_key {
 	T_IDENTITY, T_HOSTNAME, T_STATS_INTERVAL, T_RUNTIME_DIR, T_STATE_DIR,
-	T_METRICS_PATH, T_USER, T_FIREWALL, T_CT_INVALID, T_GROUPS, T_OUTPUTS,
+	T_METRICS_PATH, T_USER, T_GROUP, T_FIREWALL, T_CT_INVALID, T_GROUPS, T_OUTPUTS,
 	T_RULES, T_N
 };
 static const char *const top_keys[T_N] = {
 	"identity", "hostname", "stats_interval", "runtime_dir", "state_dir",
-	"metrics_path", "user", "firewall", "conntrack_invalid", "groups",
+	"metrics_path", "user", "group", "firewall", "conntrack_invalid", "groups",
 	"outputs", "rules",
 };
 
@@ -1102,9 +1102,10 @@ static int get_hostname(struct ctx *x, const config_setting_t *s, char *buf)
 	return 0;
 }
 
-static int get_user(struct ctx *x, const config_setting_t *s, char *buf)
+/* user = and group = : a name as useradd/groupadd accept it. */
+static int get_account(struct ctx *x, const config_setting_t *s, char *buf)
 {
-	const char *what = "\"\" or a user name: 1..31 of A-Z a-z 0-9 _ . -, "
+	const char *what = "\"\" or a name: 1..31 of A-Z a-z 0-9 _ . -, "
 			   "not starting with -";
 	char q[QBUF];
 	const char *v;
@@ -1113,8 +1114,9 @@ static int get_user(struct ctx *x, const config_setting_t *s, char *buf)
 		return -EINVAL;
 	if (strlen(v) >= CONFIG_NAME_MAX || !all_name_chars(v) ||
 	    v[0] == '-')
-		return error(x, line_of(s), "user %s is not a valid user "
-			     "name; allowed: %s", quote(q, sizeof(q), v), what);
+		return error(x, line_of(s), "%s %s is not a valid %s name; "
+			     "allowed: %s", key_of(s), quote(q, sizeof(q), v),
+			     key_of(s), what);
 	strcpy(buf, v);
 	return 0;
 }
@@ -1166,7 +1168,9 @@ static int set_top(struct ctx *x, unsigned int k, const config_setting_t *s,
 	case T_METRICS_PATH:
 		return get_metrics_path(x, s, c->metrics_path);
 	case T_USER:
-		return get_user(x, s, c->user);
+		return get_account(x, s, c->user);
+	case T_GROUP:
+		return get_account(x, s, c->group);
 	case T_FIREWALL:
 		t->firewall = s;
 		return 0;
@@ -2789,6 +2793,11 @@ static void walk(struct ctx *x, const config_setting_t *root)
 	struct keys seen = { { 0 }, { 0 } };
 
 	walk_keys(x, SEC_TOP, root, set_top, &t, &seen);
+	if (x->c->group[0] && !x->c->user[0])
+		error(x, line_of(config_setting_get_member(root, "group")),
+		      "group \"%s\" without user: group = is the group nflogd "
+		      "switches to with user =; allowed: group = \"\", or "
+		      "set user = too", x->c->group);
 	if (t.ct_invalid &&
 	    check_group_setting(x, t.ct_invalid, "protocol = \"all\";"))
 		x->ct_line = line_of(t.ct_invalid);
@@ -3104,6 +3113,7 @@ void config_print(const struct config *c, FILE *f)
 	print_kv_str(f, "", "state_dir", c->state_dir);
 	print_kv_str(f, "", "metrics_path", c->metrics_path);
 	print_kv_str(f, "", "user", c->user);
+	print_kv_str(f, "", "group", c->group);
 	print_firewall(f, c);
 	print_ct_invalid(f, c);
 	PRINT_LIST(f, "groups", c->n_groups, print_group, &c->groups[i_]);

@@ -152,6 +152,7 @@ struct config {
 	char state_dir[CONFIG_PATH_MAX];
 	char metrics_path[CONFIG_PATH_MAX]; /* "" = no Prometheus file */
 	char user[CONFIG_NAME_MAX];      /* drop to this user ("" = stay) */
+	char group[CONFIG_NAME_MAX];     /* ... and group ("" = its primary) */
 	struct config_firewall fw;
 	struct config_ct_invalid ct_invalid;
 

@@ -29,6 +29,7 @@
 #include "fmt_json.h"
 #include "fmt_log.h"
 #include "log.h"
+#include "privileges.h"
 #include "stats.h"
 
 /* epoll data: which kind of fd, and which receiver */
@@ -452,7 +453,9 @@ static void drain_kernel(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* Reload                                                               */
 
-static void reload(struct daemon *d)
+/* 0: the new configuration runs; -1: the previous one still does, and
+ * d->reload_error says why. */
+static int reload_apply(struct daemon *d)
 {
 	struct config_errors *errs = calloc(1, sizeof(*errs));
 	struct config *nc = NULL, *old = d->cfg;
@@ -461,8 +464,11 @@ static void reload(struct daemon *d)
 	struct rule_stats saved_rs[CONFIG_MAX_RULES];
 	bool kept[CONFIG_MAX_GROUPS] = { false };
 
-	if (!errs)
-		return;
+	if (!errs) {
+		snprintf(d->reload_error, sizeof(d->reload_error),
+			 "out of memory");
+		return -1;
+	}
 	if (daemon_load_config(d->config_path, &nc, errs) < 0) {
 		for (unsigned int i = 0; i < errs->n && i < CONFIG_MAX_ERRORS; i++)
 			log_msg(LOG_ERR, MSGID_RELOAD_FAILED, "%s", errs->msg[i]);
@@ -474,9 +480,13 @@ static void reload(struct daemon *d)
 		sd_notifyf(0, "STATUS=Reload failed: %s; running the previous "
 			   "configuration", errs->msg[0]);
 		free(errs);
-		return;
+		return -1;
 	}
 	free(errs);
+	if (strcmp(nc->user, old->user) || strcmp(nc->group, old->group))
+		log_warning("%s: user/group changed: that takes a restart; "
+			    "the rest of the configuration is reloaded now",
+			    d->config_path);
 	sd_notify(0, "RELOADING=1\nSTATUS=Reloading");
 
 	/* Rules first: a rule set the kernel refuses leaves everything as
@@ -495,7 +505,7 @@ static void reload(struct daemon *d)
 			sd_notifyf(0, "READY=1\nSTATUS=Reload failed: %s; running "
 				   "the previous configuration", ferr);
 			free(nc);
-			return;
+			return -1;
 		}
 		watch_firewall(d);
 	}
@@ -536,6 +546,9 @@ static void reload(struct daemon *d)
 
 		log_msg(LOG_ERR, MSGID_RELOAD_FAILED, "reload failed: "
 			"keeping the previous configuration");
+		snprintf(d->reload_error, sizeof(d->reload_error), "an output "
+			 "of the new configuration cannot start (see the "
+			 "messages before)");
 		if (firewall_reload(&d->fw, old, ferr, sizeof(ferr)) < 0)
 			log_msg(LOG_ERR, MSGID_RULES_FAILED, "cannot put the "
 				"previous rules back: %s", ferr);
@@ -557,7 +570,7 @@ static void reload(struct daemon *d)
 		memcpy(d->rs, saved_rs, sizeof(saved_rs));
 		sd_notify(0, "READY=1\nSTATUS=Reload failed; running the "
 			  "previous configuration");
-		return;
+		return -1;
 	}
 	for (unsigned int o = 0; o < nc->n_outputs; o++) {
 		const struct config_output *oo = config_output(old, nc->outputs[o].name);
@@ -630,6 +643,15 @@ static void reload(struct daemon *d)
 		"%u group(s), %u rule(s), %u output(s)", d->config_path,
 		nc->n_groups, nc->n_rules, nc->n_outputs);
 	sd_notify(0, "READY=1");
+	return 0;
+}
+
+/* SIGHUP.  The status file counts reloads and tells how the last one
+ * went: `nflogd --reload` (the unit's ExecReload) waits for that. */
+static void reload(struct daemon *d)
+{
+	d->last_reload_ok = reload_apply(d) == 0;
+	d->reloads++;
 	stats_tick(d, true);
 }
 
@@ -764,6 +786,19 @@ int daemon_run(const char *config_path, enum log_target target)
 		snprintf(d->hostname, sizeof(d->hostname), "%s", d->cfg->hostname);
 	else if (gethostname(d->hostname, sizeof(d->hostname) - 1) < 0)
 		strcpy(d->hostname, "localhost");
+	/* Before anything else, and above all before any thread exists
+	 * (capabilities are per thread). */
+	{
+		char perr[512];
+
+		if (privileges_drop(d->cfg, perr, sizeof(perr)) < 0) {
+			log_error("cannot switch to user %s: %s; not starting",
+				  d->cfg->user, perr);
+			sd_notifyf(0, "STATUS=Cannot switch to user %s: %s",
+				   d->cfg->user, perr);
+			goto out;
+		}
+	}
 	d->started = time(NULL);
 	d->rxbuf = aligned_alloc(8, RECEIVER_BUFSIZE);
 	d->scratch = malloc(sizeof(struct formatted));
@@ -832,9 +867,15 @@ int daemon_run(const char *config_path, enum log_target target)
 			}
 		}
 	}
-	log_msg(LOG_INFO, MSGID_STARTED, "started: %u group(s), %u rule(s), "
-		"%u output(s) from %s", d->cfg->n_groups, d->cfg->n_rules,
-		d->cfg->n_outputs, config_path);
+	{
+		char who[256];
+
+		privileges_describe(who, sizeof(who));
+		log_msg(LOG_INFO, MSGID_STARTED, "started: %u group(s), %u "
+			"rule(s), %u output(s) from %s; running as %s",
+			d->cfg->n_groups, d->cfg->n_rules, d->cfg->n_outputs,
+			config_path, who);
+	}
 	sd_notify(0, "READY=1\nSTATUS=Running");
 	stats_tick(d, true);
 

@@ -44,6 +44,8 @@ struct daemon {
 	uint64_t seen_lost[CONFIG_MAX_GROUPS];  /* loss already reported */
 	struct json_time_cache jtc;     /* fmt_json's per-second cache */
 	char reload_error[256]; /* shown in STATUS= until a reload succeeds */
+	unsigned long reloads;  /* SIGHUPs handled, in status.json */
+	bool last_reload_ok;
 
 	char hostname[64];
 	/* receive buffer shared by all groups, and the formatting scratch

@@ -11,9 +11,13 @@
 #include "fmt_log.h"
 #include "log.h"
 #include "read_pcap.h"
+#include "reload_cmd.h"
 #include "stats.h"
 
 #define NFLOGD_VERSION "0.1.0"
+/* under systemd's default TimeoutSec= of 90 s, which also bounds
+ * ExecReload= */
+#define RELOAD_TIMEOUT_S 80
 
 #ifndef NFLOGD_DEFAULT_CONFIG
 #define NFLOGD_DEFAULT_CONFIG "/etc/nflogd/nflogd.conf"
@@ -24,6 +28,7 @@ static void usage(FILE *f)
 	fputs("Usage: nflogd [-c FILE] [--log-target auto|journal|stderr]\n"
 	      "       nflogd [-c FILE] --check-config | --print-config\n"
 	      "       nflogd [-c FILE] --status [--json]\n"
+	      "       nflogd [-c FILE] --reload\n"
 	      "       nflogd --read FILE.pcap [--format log|json] "
 	      "[--log-flags LIST] [--ifname INDEX=NAME]...\n"
 	      "       nflogd --version | --help\n"
@@ -32,6 +37,9 @@ static void usage(FILE *f)
 	      "  -n, --check-config   validate the configuration, touch nothing, exit\n"
 	      "      --print-config   print the configuration with every default filled in\n"
 	      "  -s, --status         print the running daemon's counters (--json: as JSON)\n"
+	      "      --reload         check FILE, make the running daemon reload it (SIGHUP)\n"
+	      "                       and wait for the result (exit 0 reloaded, 1 rejected:\n"
+	      "                       the previous configuration runs on, 2 no daemon)\n"
 	      "      --log-target T   where nflogd's own messages go (default auto: the\n"
 	      "                       journal under systemd, else stderr)\n"
 	      "  -r, --read FILE      decode a capture of link type NFLOG (tcpdump -i nflog:N -w FILE)\n"
@@ -103,6 +111,7 @@ int main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, 'n' },
 		{ "print-config", no_argument, NULL, 'P' },
 		{ "status", no_argument, NULL, 's' },
+		{ "reload", no_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "log-target", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
@@ -112,6 +121,7 @@ int main(int argc, char **argv)
 	static struct read_opts ro = { .format = READ_FORMAT_LOG };
 	const char *bad, *config = NFLOGD_DEFAULT_CONFIG;
 	bool check = false, print = false, status = false, json = false;
+	bool reload = false;
 	enum log_target target = LOG_TARGET_AUTO;
 	int c;
 
@@ -128,6 +138,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			status = true;
+			break;
+		case 'R':
+			reload = true;
 			break;
 		case 'j':
 			json = true;
@@ -194,6 +207,8 @@ int main(int argc, char **argv)
 	}
 	if (ro.path)
 		return read_pcap(&ro, stdout) < 0 ? 1 : 0;
+	if (reload)
+		return reload_command(config, RELOAD_TIMEOUT_S);
 	if (check || print || status)
 		return config_command(config, check, print, status, json);
 	return daemon_run(config, target);

@@ -55,14 +55,43 @@ static void sum(const struct daemon *d, struct totals *t)
 		t->kernel += d->fw.ctr[r].packets;
 }
 
+/* A JSON string: paths and messages may hold anything. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
 static void write_json(const struct daemon *d, FILE *f)
 {
 	const struct config *c = d->cfg;
 
 	fprintf(f, "{\"version\":1,\"pid\":%d,\"started\":%lld,\"updated\":%lld,"
-		"\"running\":%s,\"config\":\"%s\",\"groups\":[",
-		(int)getpid(), (long long)d->started, (long long)time(NULL),
-		d->stopping ? "false" : "true", d->config_path);
+		"\"running\":%s,\"config\":", (int)getpid(),
+		(long long)d->started, (long long)time(NULL),
+		d->stopping ? "false" : "true");
+	json_string(f, d->config_path);
+	/* what `nflogd --reload` waits for */
+	fprintf(f, ",\"reloads\":%lu,\"last_reload\":", d->reloads);
+	if (!d->reloads) {
+		fputs("null", f);
+	} else {
+		fprintf(f, "{\"ok\":%s,\"error\":",
+			d->last_reload_ok ? "true" : "false");
+		json_string(f, d->last_reload_ok ? "" : d->reload_error);
+		fputc('}', f);
+	}
+	fputs(",\"groups\":[", f);
 	for (unsigned int g = 0; g < d->n_rx; g++) {
 		const struct receiver *rx = &d->rx[g];
 

@@ -343,7 +343,7 @@ START_TEST(test_many_errors)
 	ck_assert_str_eq(e.msg[1], "t.conf:2: unknown key 'unknown_0' at the "
 			 "top level; allowed: identity, hostname, "
 			 "stats_interval, runtime_dir, state_dir, "
-			 "metrics_path, user, firewall, conntrack_invalid, "
+			 "metrics_path, user, group, firewall, conntrack_invalid, "
 			 "groups, outputs, rules");
 	ck_assert_ptr_nonnull(strstr(e.msg[CONFIG_MAX_ERRORS - 1],
 				     "t.conf:64: unknown key 'unknown_62'"));
@@ -555,7 +555,7 @@ START_TEST(test_scanner_tokens)
 	ck_assert_str_eq(e.msg[0], "t.conf:1: unknown key 'a-3000000000' at "
 			 "the top level; allowed: identity, hostname, "
 			 "stats_interval, runtime_dir, state_dir, "
-			 "metrics_path, user, firewall, conntrack_invalid, "
+			 "metrics_path, user, group, firewall, conntrack_invalid, "
 			 "groups, outputs, rules");
 	for (i = 1; i < 3; i++)
 		ck_assert_msg(parse_str(ok[i], &c, &e) == 0, "%zu: %s", i,
