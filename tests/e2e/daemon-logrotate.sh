@@ -1,23 +1,40 @@
 #!/bin/bash
-# daemon-logrotate: a real logrotate run, while packets flow, loses nothing.
+# daemon-logrotate: the shipped logrotate file (systemd/nflogd.logrotate),
+# run for real while packets flow, loses nothing.
 #
-# nflogd writes JSON and LOG text (max_size = 0: rotation left to
-# logrotate).  600 UDP datagrams (destination ports 6000..6599, one every
-# 5 ms) are sent in the background; meanwhile logrotate runs three times
-# with `create 0640` and a postrotate that sends SIGUSR1 to the pid in
-# nflogd's status file -- each time once the current file has grown,
-# which also proves that the previous reopen took effect.  Then:
-#   - files .3 .2 .1 and the current one, oldest first, hold every packet
-#     exactly once and in order (no loss at the rename, none between
-#     rename and reopen, no duplicate), as whole lines;
-#   - every file got records (nflogd wrote to the renamed file until the
-#     signal, then to the new one), the new files have logrotate's mode;
+# nflogd runs as in production: user nflogd, group adm (switched to by
+# `user =`/`group =`: this host has no systemd to do it), JSON and LOG text
+# in a directory of its own, rotation left to logrotate (max_size = 0).
+# The shipped file is used with only its paths moved below the test's
+# directory: create 0640 nflogd adm, compress, delaycompress, and its
+# postrotate (here the branch without systemd: SIGUSR1 to the pid in
+# status.json).  600 UDP datagrams (destination ports 6000..6599, one
+# every 5 ms) are sent; meanwhile `logrotate --force` runs three times,
+# each time once the current file has grown (which also proves that the
+# previous reopen took effect).  Then:
+#   - packets.log.3.gz .2.gz .1 and the current file, oldest first, hold
+#     every packet exactly once and in order (no loss at the rename, none
+#     between rename and reopen, no duplicate), as whole lines;
+#   - .1 is plain and the older ones compressed (delaycompress), the new
+#     files are nflogd:adm 0640;
 #   - nflogd logged one reopen per logrotate run, and no error;
 #   - kernel counter = written + losses.
+# The user nflogd is added in the test's private mount namespace (bind
+# mounts over /etc/passwd and /etc/group) if the host has none.
 # Usage: daemon-logrotate.sh PATH_TO_NFLOGD
 . "$(dirname "$0")/lib.sh"
 e2e_init daemon-logrotate "$@"
 command -v logrotate >/dev/null || die "missing logrotate"
+getent group adm >/dev/null || die "no group adm on this host"
+if ! getent passwd nflogd >/dev/null; then
+	cp /etc/passwd "$E2E_TMP/passwd"
+	cp /etc/group "$E2E_TMP/group"
+	echo "nflogd:x:64998:64998:nflogd:/nonexistent:/usr/sbin/nologin" >>"$E2E_TMP/passwd"
+	echo "nflogd:x:64998:" >>"$E2E_TMP/group"
+	mount --bind "$E2E_TMP/passwd" /etc/passwd
+	mount --bind "$E2E_TMP/group" /etc/group
+fi
+chmod 0755 "$E2E_TMP"   # the user reaches its files below it
 
 N=600
 e2e_netns_setup
@@ -25,13 +42,15 @@ P="e2e-$E2E_TAG-lr: "
 nft_log_rules "$P"
 
 conf=$E2E_TMP/nflogd.conf
-out=$E2E_TMP/out
+out=$E2E_TMP/logs
 {
 	conf_globals
 	cat <<-EOF
+	user = "nflogd";
+	group = "adm";
 	outputs = (
-		{ name = "json"; type = "file"; path = "$out/packets.json"; format = "json"; max_size = 0; mode = "0600"; },
-		{ name = "text"; type = "file"; path = "$out/packets.log"; format = "log"; max_size = 0; mode = "0600"; }
+		{ name = "json"; type = "file"; path = "$out/packets.json"; format = "json"; max_size = 0; mode = "0640"; },
+		{ name = "text"; type = "file"; path = "$out/packets.log"; format = "log"; max_size = 0; mode = "0640"; }
 	);
 	rules = (
 		{ name = "e2e-lr"; group = 10; prefix = "$P"; outputs = [ "json", "text" ]; }
@@ -39,19 +58,12 @@ out=$E2E_TMP/out
 	EOF
 } >"$conf"
 
-cat >"$E2E_TMP/logrotate.conf" <<EOF
-$out/packets.json $out/packets.log {
-	rotate 10
-	create 0640 root root
-	nocompress
-	missingok
-	notifempty
-	sharedscripts
-	postrotate
-		kill -USR1 \$(jq -r .pid $E2E_TMP/run/status.json)
-	endscript
-}
-EOF
+shipped=$(dirname "$0")/../../systemd/nflogd.logrotate
+[[ -f $shipped ]] || die "missing $shipped"
+sed -e "s|/var/log/nflogd/|$out/|g" -e "s|/run/nflogd/status.json|$E2E_TMP/run/status.json|g" \
+	"$shipped" >"$E2E_TMP/logrotate.conf"
+grep -q "create 0640 nflogd adm" "$E2E_TMP/logrotate.conf" || die "shipped file: no create 0640 nflogd adm"
+grep -q "$E2E_TMP/run/status.json" "$E2E_TMP/logrotate.conf" || die "shipped file: postrotate does not use status.json"
 
 start_nflogd "$conf"
 e2e_bg SENDER_PID ip netns exec "$NS_S" timeout 60 "$PY" "$HELPERS" udp 10.99.0.2 6000 40010 $N 0.005
@@ -75,27 +87,28 @@ wait_written text "$n" 10 || true
 
 check_files() {
 	local o=$1 path=$2 f files=() got want lines
-	for f in "$path.3" "$path.2" "$path.1" "$path"; do
+	for f in "$path.3.gz" "$path.2.gz" "$path.1" "$path"; do
 		if [[ -f $f ]]; then files+=("$f"); else fail "$o: $f missing"; fi
 	done
-	[[ -e $path.4 ]] && fail "$o: $path.4 exists: more rotations than logrotate runs"
+	[[ -e $path.4.gz ]] && fail "$o: $path.4.gz exists: more rotations than logrotate runs"
 	lines=""
 	for f in "${files[@]}"; do
-		lines+="$(wc -l <"$f") "
-		[[ -s $f ]] || fail "$o: $f is empty"
-		[[ -z $(tail -c1 "$f") ]] || fail "$o: $f does not end with a whole line"
+		lines+="$(zcat -f "$f" | wc -l) "
+		[[ -n $(zcat -f "$f" | head -c1) ]] || fail "$o: $f is empty"
+		[[ -z $(zcat -f "$f" | tail -c1) ]] || fail "$o: $f does not end with a whole line"
 	done
-	for f in "$path.2" "$path.1" "$path"; do
-		[[ $(stat -c %a "$f") == 640 ]] || fail "$o: $f has mode $(stat -c %a "$f"), logrotate created it 0640"
+	for f in "$path.1" "$path"; do
+		[[ $(stat -c '%U:%G %a' "$f") == "nflogd:adm 640" ]] ||
+			fail "$o: $f is $(stat -c '%U:%G %a' "$f"), expected nflogd:adm 640"
 	done
 	if [[ $o == json ]]; then
-		got=$(cat "${files[@]}" | jq -r '.destination.port' | tr '\n' ' ')
+		got=$(zcat -f "${files[@]}" | jq -r '.destination.port' | tr '\n' ' ')
 	else
-		got=$(cat "${files[@]}" | sed -E 's/.* DPT=([0-9]+) .*/\1/' | tr '\n' ' ')
+		got=$(zcat -f "${files[@]}" | sed -E 's/.* DPT=([0-9]+) .*/\1/' | tr '\n' ' ')
 	fi
 	want=$(seq 6000 $((6000 + N - 1)) | tr '\n' ' ')
 	if [[ $got == "$want" ]]; then
-		ok "$o: .3 .2 .1 and the current file (lines: $lines) hold all $N packets once, in order"
+		ok "$o: .3.gz .2.gz .1 and the current file (lines: $lines) hold all $N packets once, in order"
 	else
 		fail "$o: the files do not hold every packet once, in order (lines: $lines)"
 		diff <(tr ' ' '\n' <<<"$want") <(tr ' ' '\n' <<<"$got") | excerpt 10 || true
