@@ -19,22 +19,14 @@
 #     files are nflogd:adm 0640;
 #   - nflogd logged one reopen per logrotate run, and no error;
 #   - kernel counter = written + losses.
-# The user nflogd is added in the test's private mount namespace (bind
-# mounts over /etc/passwd and /etc/group) if the host has none.
+# The user nflogd is added in the test's private mount namespace if the
+# host has none (e2e_user).
 # Usage: daemon-logrotate.sh PATH_TO_NFLOGD
 . "$(dirname "$0")/lib.sh"
 e2e_init daemon-logrotate "$@"
 command -v logrotate >/dev/null || die "missing logrotate"
 getent group adm >/dev/null || die "no group adm on this host"
-if ! getent passwd nflogd >/dev/null; then
-	cp /etc/passwd "$E2E_TMP/passwd"
-	cp /etc/group "$E2E_TMP/group"
-	echo "nflogd:x:64998:64998:nflogd:/nonexistent:/usr/sbin/nologin" >>"$E2E_TMP/passwd"
-	echo "nflogd:x:64998:" >>"$E2E_TMP/group"
-	mount --bind "$E2E_TMP/passwd" /etc/passwd
-	mount --bind "$E2E_TMP/group" /etc/group
-fi
-chmod 0755 "$E2E_TMP"   # the user reaches its files below it
+e2e_user nflogd 64998   # unless the host has it
 
 N=600
 e2e_netns_setup

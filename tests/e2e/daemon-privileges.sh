@@ -31,15 +31,8 @@ U=nflogd-e2e
 UID_E2E=64999
 ADM_GID=$(getent group adm | cut -d: -f3)
 [[ -n $ADM_GID ]] || die "no group adm on this host"
-cp /etc/passwd "$E2E_TMP/passwd"
-cp /etc/group "$E2E_TMP/group"
-echo "$U:x:$UID_E2E:$UID_E2E:nflogd e2e:/nonexistent:/usr/sbin/nologin" >>"$E2E_TMP/passwd"
-echo "$U:x:$UID_E2E:" >>"$E2E_TMP/group"
-mount --bind "$E2E_TMP/passwd" /etc/passwd
-mount --bind "$E2E_TMP/group" /etc/group
-[[ $(id -u "$U") == "$UID_E2E" ]] || die "test user not visible"
-# the user must reach its files below $E2E_TMP (a 0700 tmpfs)
-chmod 0755 "$E2E_TMP"
+e2e_user "$U" "$UID_E2E"
+[[ $(id -u "$U") == "$UID_E2E" ]] || die "test user $U: uid $(id -u "$U"), not $UID_E2E (the host has one?)"
 
 e2e_netns_setup
 sysctls() {

@@ -163,6 +163,24 @@ wait_for() {
 	done
 }
 
+# e2e_user NAME UID: a system user NAME (and its group, same id) that
+# exists only in this test's private mount namespace: /etc/passwd and
+# /etc/group become bind mounts of extended copies, so the host's account
+# files are never touched.  Also opens $E2E_TMP (a 0700 tmpfs) to it.
+e2e_user() {
+	local name=$1 id=$2
+	if ! getent passwd "$name" >/dev/null; then
+		cp /etc/passwd "$E2E_TMP/passwd.$name"
+		cp /etc/group "$E2E_TMP/group.$name"
+		echo "$name:x:$id:$id:$name (e2e):/nonexistent:/usr/sbin/nologin" >>"$E2E_TMP/passwd.$name"
+		echo "$name:x:$id:" >>"$E2E_TMP/group.$name"
+		mount --bind "$E2E_TMP/passwd.$name" /etc/passwd
+		mount --bind "$E2E_TMP/group.$name" /etc/group
+	fi
+	getent passwd "$name" >/dev/null || die "user $name not visible"
+	chmod 0755 "$E2E_TMP"
+}
+
 # ------------------------------------------------------------ network
 # Two namespaces joined by a veth pair, as tests/data/capture-fixtures.sh:
 #   $NS_S: vs 02:00:00:00:99:01, 10.99.0.1/24, fd99::1/64  (traffic source)
