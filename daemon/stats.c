@@ -219,6 +219,10 @@ static void write_atomic(const char *dir, const char *name,
 	f = fopen(tmp, "we");
 	if (!f)
 		return;
+	/* 0644 whatever the umask (the unit's is 0027): counters are for
+	 * every user (`nflogd --status`), and node_exporter reads the .prom
+	 * file as its own user. */
+	(void)fchmod(fileno(f), 0644);
 	fn(d, f);
 	if (fclose(f) != 0 || rename(tmp, path) != 0)
 		unlink(tmp);

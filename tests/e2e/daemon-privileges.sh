@@ -10,7 +10,8 @@
 #      has uid/gid of the user and group adm, CapEff = CapPrm = CapInh =
 #      CapAmb = CapBnd = CAP_NET_ADMIN only, NoNewPrivs; the start message
 #      says who it runs as; the directories it created and the files in
-#      them belong to the user, files 0640 group adm;
+#      them belong to the user, files 0640 group adm, the status files
+#      0644 even under the unit's umask 0027 (`nflogd --status` as nobody);
 #   3. it logs traffic; the conntrack sysctls are set (written as the
 #      user: CAP_NET_ADMIN is what the kernel asks for);
 #   4. `nft flush ruleset`: the rules are back (installed as the user);
@@ -90,9 +91,11 @@ fi
 [[ $(in_r nft -s list ruleset) == "$before" ]] && ok "unknown user: nothing installed" ||
 	fail "unknown user: the ruleset changed"
 
-# --- 2. who it runs as
+# --- 2. who it runs as (with the unit's umask)
 write_conf "$U" nftables "$NFT_UDP"
+umask 0027
 start_nflogd "$conf"
+umask 0022
 want_caps="CapInh:0000000000001000 CapPrm:0000000000001000 CapEff:0000000000001000 CapBnd:0000000000001000 CapAmb:0000000000001000"
 nthreads=0
 for st in /proc/"$NFLOGD_PID"/task/*/status; do
@@ -117,8 +120,14 @@ own() { stat -c '%U:%G %a' "$1"; }
 [[ $(own "$logs") == "$U:adm 750" ]] && ok "created $logs: $(own "$logs")" || fail "$logs: $(own "$logs")"
 [[ $(own "$E2E_TMP/run") == "$U:adm 755" ]] &&
 	ok "runtime_dir given to the user: $(own "$E2E_TMP/run")" || fail "runtime_dir: $(own "$E2E_TMP/run")"
-[[ $(stat -c %U "$E2E_TMP/run/status.json") == "$U" ]] && ok "status.json written by $U" ||
+[[ $(own "$E2E_TMP/run/status.json") == "$U:adm 644" ]] && ok "status.json written by $U, 0644 despite umask 0027" ||
 	fail "status.json: $(own "$E2E_TMP/run/status.json")"
+if runuser -u nobody -- "$NFLOGD" --status -c "$conf" >"$E2E_TMP/status.nobody" 2>&1 &&
+	grep -q '^RULE' "$E2E_TMP/status.nobody"; then
+	ok "nflogd --status works for user nobody"
+else
+	fail "nflogd --status as nobody: $(cat "$E2E_TMP/status.nobody")"
+fi
 
 # --- 3. traffic, sysctls
 udp_burst 3 6001
