@@ -116,8 +116,11 @@ static int prepare_dir(const char *dir, mode_t mode, bool own,
 		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 			if (fstatat(dfd, files[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISREG(st.st_mode) && st.st_uid == 0)
-				(void)fchownat(dfd, files[i], a->uid, a->gid,
-					       AT_SYMLINK_NOFOLLOW);
+				if (fchownat(dfd, files[i], a->uid, a->gid,
+					     AT_SYMLINK_NOFOLLOW) < 0) {
+					/* rewritten by rename anyway; a stale
+					 * one is only unreadable */
+				}
 		close(dfd);
 	}
 	return 0;

@@ -21,6 +21,8 @@ pkgs=(
 	python3 python3-scapy jq logrotate systemd
 	# man pages: groff renders them with warnings on (tests/man-check.sh)
 	groff man-db
+	# the Debian package and its boot test (scripts/build-deb.sh, tests/boot/)
+	dpkg-dev debhelper debootstrap systemd-container
 )
 
 missing=()

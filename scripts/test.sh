@@ -4,6 +4,8 @@
 # network namespaces and the real kernel.
 #
 #   NFLOGD_FUZZ_SECONDS  seconds per fuzz target (default 60; 0 skips fuzzing)
+#   NFLOGD_BOOT_TEST=0   skips building the .deb and booting it (tests/boot/;
+#                        the first run downloads a Debian 12 root, ~1 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,14 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure
+
+if [[ ${NFLOGD_BOOT_TEST:-1} != 0 ]]; then
+	echo "== the Debian package, installed and run under a real systemd (tests/boot/)"
+	debs=$(NFLOGD_DEB_NO_DEPS=1 scripts/build-deb.sh build-deb)
+	tests/boot/deb-check.sh build-deb/nflogd_*_*.deb
+	# shellcheck disable=SC2086  # one path per line
+	tests/boot/nspawn-boot.sh $debs
+fi
 
 fuzz_seconds=${NFLOGD_FUZZ_SECONDS:-60}
 if [[ $fuzz_seconds != 0 ]]; then
