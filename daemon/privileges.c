@@ -291,8 +291,9 @@ int privileges_drop(const struct config *c, char *err, size_t len)
 	if (lookup(c, &a, err, len) < 0)
 		return -1;
 	if (geteuid() != 0) {
-		/* systemd's User= did it already, or a user started it */
-		if (geteuid() == a.uid && getegid() == a.gid)
+		/* systemd's User= (and Group=, which may differ from the
+		 * user's primary group when group = is not set) did it */
+		if (geteuid() == a.uid && (!c->group[0] || getegid() == a.gid))
 			return 0;
 		return ERRF("user = \"%s\"%s%s, but nflogd runs as uid %u gid "
 			    "%u, not as root: it cannot switch; start it as "

@@ -23,7 +23,9 @@
 #   7. SIGTERM: the ruleset and sysctls are as before the start;
 #   8. iptables backend: iptables-restore runs as the user's child with
 #      the ambient CAP_NET_ADMIN: chains installed, traffic logged,
-#      removed at stop.
+#      removed at stop;
+#   9. started as the user already (systemd's way): it runs; started as
+#      another unprivileged user: exit 1, saying why.
 # Usage: daemon-privileges.sh PATH_TO_NFLOGD
 . "$(dirname "$0")/lib.sh"
 e2e_init daemon-privileges "$@"
@@ -208,4 +210,30 @@ fi
 stop_nflogd
 [[ $(in_r iptables-save | grep -v '^#' | grep -c nflogd || true) == 0 ]] && ok "iptables: rules removed at stop" ||
 	fail "iptables after stop: $(in_r iptables-save)"
+# --- 9. started as the user already (as systemd's User=/Group= do): no
+# switch needed, whatever the group when group = is empty; started as
+# another unprivileged user: a refusal that says why
+write_conf "$U" nftables "$NFT_UDP"
+sed -i 's/^group = "adm";$/group = "";/' "$conf"
+# as_user USER: the command line (an array: e2e_bg must get the real
+# process, to stop it)
+as_user() {
+	AS_USER=(ip netns exec "$NS_R" setpriv --reuid="$1" --regid="$ADM_GID" --init-groups
+		--inh-caps=+net_admin --ambient-caps=+net_admin "$NFLOGD" -c "$conf" --log-target stderr)
+}
+as_user "$U"
+e2e_bg PRE_PID "${AS_USER[@]}" >"$E2E_TMP/pre.out" 2>"$E2E_TMP/pre.err"
+if wait_for "grep -q 'started:' $E2E_TMP/pre.err" 10 "the start as $U"; then
+	ok "started as $U (group adm) with user = \"$U\": $(grep -o 'running as .*' "$E2E_TMP/pre.err")"
+else
+	fail "started as $U: $(cat "$E2E_TMP/pre.err")"
+fi
+kill -TERM "$PRE_PID"
+wait "$PRE_PID" && ok "SIGTERM: exit 0" || fail "started as $U: exit $? at SIGTERM"
+rc=0
+as_user nobody
+"${AS_USER[@]}" >/dev/null 2>"$E2E_TMP/nobody.err" || rc=$?
+[[ $rc == 1 ]] && grep -q "cannot switch" "$E2E_TMP/nobody.err" &&
+	ok "started as nobody with user = \"$U\": exit 1: $(grep -m1 -o 'user = .*' "$E2E_TMP/nobody.err")" ||
+	fail "started as nobody: exit $rc: $(cat "$E2E_TMP/nobody.err")"
 e2e_finish

@@ -132,6 +132,10 @@ e2e_cleanup() {
 		echo "kept: $E2E_TMP"
 	elif [[ -n ${E2E_TMP:-} ]]; then
 		cd /
+		# e2e_user's bind mounts hold the tmpfs
+		if [[ -n ${E2E_USER_MOUNTS:-} ]]; then
+			umount /etc/passwd /etc/group 2>/dev/null || true
+		fi
 		umount "$E2E_TMP" 2>/dev/null
 		rm -rf "$E2E_TMP"
 	fi
@@ -176,6 +180,7 @@ e2e_user() {
 		echo "$name:x:$id:" >>"$E2E_TMP/group.$name"
 		mount --bind "$E2E_TMP/passwd.$name" /etc/passwd
 		mount --bind "$E2E_TMP/group.$name" /etc/group
+		E2E_USER_MOUNTS=1
 	fi
 	getent passwd "$name" >/dev/null || die "user $name not visible"
 	chmod 0755 "$E2E_TMP"
