@@ -75,25 +75,27 @@ for c in /etc/nflogd/nflogd.conf /etc/logrotate.d/nflogd; do
 done
 
 # ------------------------------------------------------------ maintainer scripts
-grep -q 'systemd-sysusers.*nflogd\.conf' "$ctl/DEBIAN/postinst" 2>/dev/null &&
-	pass "postinst-sysusers" "postinst creates the user (systemd-sysusers nflogd.conf)" ||
-	fail "postinst-sysusers" "postinst does not run systemd-sysusers"
-grep -q 'deb-systemd-helper enable' "$ctl/DEBIAN/postinst" 2>/dev/null &&
-	pass "postinst-enable" "postinst enables the unit" ||
-	fail "postinst-enable" "postinst does not enable the unit"
+# script_has ID SCRIPT PATTERN WHAT: PASS "WHAT" if the maintainer script
+# has a line matching PATTERN (grep -E)
+script_has() {
+	if grep -qE "$3" "$ctl/DEBIAN/$2" 2>/dev/null; then
+		pass "$1" "$4"
+	else
+		fail "$1" "not so: $4 ($2 has no /$3/)"
+	fi
+}
+script_has postinst-sysusers postinst 'systemd-sysusers.*nflogd\.conf' \
+	"postinst creates the user (systemd-sysusers nflogd.conf)"
+script_has postinst-enable postinst 'deb-systemd-helper enable' "postinst enables the unit"
 if grep -qE 'deb-systemd-invoke (\$_dh_action|start|restart) ' "$ctl/DEBIAN/postinst" 2>/dev/null; then
 	fail "postinst-no-start" "postinst starts or restarts the unit unconditionally"
-elif grep -q 'deb-systemd-invoke try-restart' "$ctl/DEBIAN/postinst"; then
-	pass "postinst-no-start" "postinst never starts it; try-restart on upgrade"
 else
-	fail "postinst-no-start" "no try-restart on upgrade in postinst"
+	script_has postinst-no-start postinst 'deb-systemd-invoke try-restart' \
+		"postinst never starts it; try-restart on upgrade"
 fi
-grep -q 'deb-systemd-invoke stop nflogd.service' "$ctl/DEBIAN/prerm" 2>/dev/null &&
-	pass "prerm-stop" "prerm stops the daemon on removal" ||
-	fail "prerm-stop" "prerm does not stop the daemon"
-grep -q 'rm -rf /var/log/nflogd' "$ctl/DEBIAN/postrm" 2>/dev/null &&
-	pass "postrm-purge" "postrm purge removes /var/log/nflogd, /var/lib/nflogd" ||
-	fail "postrm-purge" "postrm purge does not remove the logs"
+script_has prerm-stop prerm 'deb-systemd-invoke stop nflogd.service' "prerm stops the daemon on removal"
+script_has postrm-purge postrm 'rm -rf /var/log/nflogd' \
+	"postrm purge removes /var/log/nflogd, /var/lib/nflogd"
 
 echo "deb-check: $deb: $nfail failed"
 ((nfail == 0))
