@@ -9,6 +9,15 @@
 #include "log.h"
 
 #define BATCH_MAX 1024          /* records per sink call (IOV_MAX) */
+/* A writer woken for fewer than BATCH_LOW records lingers up to
+ * LINGER_MS for more (what it finds then, it writes): a write call and a
+ * wake-up per few records would cost more than the records.  5 ms is
+ * small beside the kernel's own flush timeout (flush_timeout, 20 ms by
+ * default). */
+#define BATCH_LOW 256
+#define LINGER_MS 5
+
+enum { WAIT_NONE, WAIT_ANY, WAIT_BATCH };
 
 /* Failures are reported at most once per interval per output, with how
  * many records failed since the last report: the journal must not be
@@ -85,6 +94,41 @@ static size_t drain_once(struct output *o, struct batch *b, time_t *last,
 	return n;
 }
 
+static bool interrupted(struct output *o)
+{
+	return atomic_load(&o->stop) || atomic_load(&o->reopen);
+}
+
+/* Sleep until there is something to do.  `waiting` tells output_kick()
+ * what would wake us; it is set before the queue is checked, with a full
+ * fence on both sides, so a record committed meanwhile is either seen
+ * here or signalled there. */
+static void wait_for_records(struct output *o)
+{
+	struct timespec until;
+
+	pthread_mutex_lock(&o->lock);
+	atomic_store(&o->waiting, WAIT_ANY);
+	atomic_thread_fence(memory_order_seq_cst);  /* pairs with output_kick */
+	while (!queue_count(&o->q) && !interrupted(o))
+		pthread_cond_wait(&o->wake, &o->lock);
+	if (queue_count(&o->q) < BATCH_LOW && !interrupted(o)) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += LINGER_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		atomic_store(&o->waiting, WAIT_BATCH);
+		atomic_thread_fence(memory_order_seq_cst);
+		while (queue_count(&o->q) < BATCH_LOW && !interrupted(o) &&
+		       pthread_cond_timedwait(&o->wake, &o->lock, &until) == 0)
+			;
+	}
+	atomic_store(&o->waiting, WAIT_NONE);
+	pthread_mutex_unlock(&o->lock);
+}
+
 static void *writer_main(void *arg)
 {
 	struct output *o = arg;
@@ -95,11 +139,7 @@ static void *writer_main(void *arg)
 	for (;;) {
 		bool stop;
 
-		pthread_mutex_lock(&o->lock);
-		while (!queue_count(&o->q) && !atomic_load(&o->stop) &&
-		       !atomic_load(&o->reopen))
-			pthread_cond_wait(&o->wake, &o->lock);
-		pthread_mutex_unlock(&o->lock);
+		wait_for_records(o);
 
 		if (atomic_exchange(&o->reopen, false) && o->sink->ops->reopen) {
 			int r = o->sink->ops->reopen(o->sink);
@@ -151,7 +191,14 @@ int output_start(struct output *o, const struct config_output *cfg,
 		return r;
 	}
 	pthread_mutex_init(&o->lock, NULL);
-	pthread_cond_init(&o->wake, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&o->wake, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	*what = "start the writer thread";
 	r = -pthread_create(&o->thread, NULL, writer_main, o);
 	if (r < 0) {
@@ -163,17 +210,31 @@ int output_start(struct output *o, const struct config_output *cfg,
 	return 0;
 }
 
-void output_kick(struct output *o)
+static void wake(struct output *o)
 {
 	pthread_mutex_lock(&o->lock);
 	pthread_cond_signal(&o->wake);
 	pthread_mutex_unlock(&o->lock);
 }
 
+void output_kick(struct output *o)
+{
+	int w;
+
+	/* the records committed before, the writer's state after: see
+	 * wait_for_records() */
+	atomic_thread_fence(memory_order_seq_cst);
+	w = atomic_load(&o->waiting);
+
+	if (w == WAIT_ANY ? queue_count(&o->q) > 0 :
+	    w == WAIT_BATCH && queue_count(&o->q) >= BATCH_LOW)
+		wake(o);
+}
+
 void output_request_reopen(struct output *o)
 {
 	atomic_store(&o->reopen, true);
-	output_kick(o);
+	wake(o);
 }
 
 void output_stop(struct output *o)
@@ -181,7 +242,7 @@ void output_stop(struct output *o)
 	if (!o->running)
 		return;
 	atomic_store(&o->stop, true);
-	output_kick(o);
+	wake(o);
 	pthread_join(o->thread, NULL);
 	o->sink->ops->close(o->sink);
 	queue_fini(&o->q);

@@ -33,6 +33,7 @@ struct output {
 	pthread_cond_t wake;
 	atomic_bool stop;               /* drain, then exit */
 	atomic_bool reopen;             /* SIGUSR1: reopen files */
+	_Atomic int waiting;            /* the writer sleeps: WAIT_* */
 	_Atomic int last_err;           /* errno of the latest failure */
 	struct output_rule_stats rs[CONFIG_MAX_RULES];
 };
@@ -42,7 +43,10 @@ struct output {
 int output_start(struct output *o, const struct config_output *cfg,
 		 const char **what);
 
-/* Wake the writer after pushing records (once per receive batch). */
+/* After pushing records (once per receive batch): wake the writer if it
+ * waits for them.  A writer that lingers for a fuller batch is woken only
+ * once OUTPUT_BATCH_LOW records wait: on a busy host that saves a pair of
+ * context switches per kernel batch. */
 void output_kick(struct output *o);
 
 /* Ask for a reopen (logrotate). */
