@@ -99,6 +99,14 @@ int daemon_load_config(const char *path, struct config **out,
 /* ------------------------------------------------------------------ */
 /* The record path                                                     */
 
+/* Cut to the buffer: snprintf's return is what it wanted to write. */
+static size_t fmt_len(int n, size_t size)
+{
+	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+}
+
+/* Everything of a LOG line's head but the microseconds changes once a
+ * second at most: format it then, and per line only copy it. */
 static void refresh_time(struct daemon *d, time_t sec)
 {
 	static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
@@ -111,36 +119,47 @@ static void refresh_time(struct daemon *d, time_t sec)
 	d->tcache_sec = sec;
 	localtime_r(&sec, &tm);
 	off = tm.tm_gmtoff / 60;
-	snprintf(d->tcache_rfc, sizeof(d->tcache_rfc),
-		 "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	snprintf(d->tcache_zone, sizeof(d->tcache_zone), "%c%02d:%02d",
-		 off < 0 ? '-' : '+', (int)(labs(off) / 60 % 100),
-		 (int)(labs(off) % 60));
-	snprintf(d->tcache_sys, sizeof(d->tcache_sys), "%s %2d %02d:%02d:%02d",
-		 mon[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	d->tcache_rfc_len = fmt_len(snprintf(d->tcache_rfc, sizeof(d->tcache_rfc),
+		"%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec),
+		sizeof(d->tcache_rfc));
+	d->tcache_rfc_tail_len = fmt_len(snprintf(d->tcache_rfc_tail,
+		sizeof(d->tcache_rfc_tail), "%c%02d:%02d %s %s: ",
+		off < 0 ? '-' : '+', (int)(labs(off) / 60 % 100),
+		(int)(labs(off) % 60), d->hostname, d->cfg->identity),
+		sizeof(d->tcache_rfc_tail));
+	/* What the kernel's lines look like in /var/log/kern.log: psad,
+	 * logwatch and CrowdSec key on "kernel:". */
+	d->tcache_sys_len = fmt_len(snprintf(d->tcache_sys, sizeof(d->tcache_sys),
+		"%s %2d %02d:%02d:%02d %s kernel: ", mon[tm.tm_mon], tm.tm_mday,
+		tm.tm_hour, tm.tm_min, tm.tm_sec, d->hostname),
+		sizeof(d->tcache_sys));
 }
 
-/* "<time> <host> <tag>: " in front of a LOG line, per line_style. */
-static int line_head(struct daemon *d, const struct config_output *oc,
-		     int64_t sec, uint32_t usec, char *buf, size_t size)
+/* "<time> <host> <tag>: " in front of a LOG line, per line_style, into
+ * buf (LINE_HEAD_MAX bytes); returns its length. */
+#define LINE_HEAD_MAX 160
+static size_t line_head(struct daemon *d, const struct config_output *oc,
+			int64_t sec, uint32_t usec, char *buf)
 {
+	char *p = buf;
+
 	refresh_time(d, (time_t)sec);
 	switch (oc->line_style) {
 	case STYLE_RFC3339:
-		return snprintf(buf, size, "%s.%06u%s %s %s: ", d->tcache_rfc,
-				usec, d->tcache_zone, d->hostname,
-				d->cfg->identity);
+		memcpy(p, d->tcache_rfc, d->tcache_rfc_len);
+		p += d->tcache_rfc_len;
+		for (int i = 5; i >= 0; i--, usec /= 10)
+			p[i] = (char)('0' + usec % 10);
+		p += 6;
+		memcpy(p, d->tcache_rfc_tail, d->tcache_rfc_tail_len);
+		return (size_t)(p - buf) + d->tcache_rfc_tail_len;
 	case STYLE_SYSLOG:
-		/* What the kernel's lines look like in /var/log/kern.log:
-		 * psad, logwatch and CrowdSec key on "kernel:". */
-		return snprintf(buf, size, "%s %s kernel: ", d->tcache_sys,
-				d->hostname);
+		memcpy(p, d->tcache_sys, d->tcache_sys_len);
+		return d->tcache_sys_len;
 	case STYLE_BARE:
 		break;
 	}
-	if (size)
-		buf[0] = '\0';
 	return 0;
 }
 
@@ -273,18 +292,16 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 			}
 			push(o, ri, f->json, (size_t)f->json_len, "\n", 1, NULL, 0);
 		} else {
-			char head[128];
-			int hl;
+			char head[LINE_HEAD_MAX];
+			size_t hl;
 
 			if (!f->have_log) {
 				f->log_len = fmt_log(&rec, &ifn, rule->log_flags,
 						    f->log, sizeof(f->log));
 				f->have_log = true;
 			}
-			hl = line_head(d, oc, sec, usec, head, sizeof(head));
-			if (hl < 0 || (size_t)hl >= sizeof(head))
-				hl = 0;
-			push(o, ri, head, (size_t)hl, f->log,
+			hl = line_head(d, oc, sec, usec, head);
+			push(o, ri, head, hl, f->log,
 			     f->log_len < 0 ? 0 : (size_t)f->log_len, "\n", 1);
 		}
 	}
@@ -638,6 +655,7 @@ static int reload_apply(struct daemon *d)
 	d->n_rx = nc->n_groups;
 	publish_all(d);
 	free(old);
+	d->tcache_sec = 0;      /* the LOG line heads name the identity */
 	d->reload_error[0] = '\0';
 	log_msg(LOG_INFO, MSGID_RELOADED, "configuration reloaded from %s: "
 		"%u group(s), %u rule(s), %u output(s)", d->config_path,

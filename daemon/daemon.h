@@ -54,9 +54,12 @@ struct daemon {
 	struct formatted *scratch;
 	/* cached local time of the current second, for line prefixes */
 	time_t tcache_sec;
-	char tcache_rfc[40];    /* "2026-11-26T14:08:11" */
-	char tcache_zone[8];    /* "+00:00" */
-	char tcache_sys[20];    /* "Nov 26 14:08:11" */
+	/* The heads of LOG lines, per second: the microseconds of an
+	 * rfc3339 line go between rfc and rfc_tail. */
+	char tcache_rfc[32];        /* "2026-11-26T14:08:11." */
+	char tcache_rfc_tail[112];  /* "+00:00 host nflogd: " */
+	char tcache_sys[96];        /* "Nov 26 14:08:11 host kernel: " */
+	size_t tcache_rfc_len, tcache_rfc_tail_len, tcache_sys_len;
 };
 
 /* Run the daemon until SIGTERM/SIGINT.  Returns the exit code. */

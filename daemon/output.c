@@ -176,9 +176,13 @@ int output_start(struct output *o, const struct config_output *cfg,
 
 	memset(o, 0, sizeof(*o));
 	o->cfg = *cfg;
-	/* Room for queue_size records of a typical size; the record count
-	 * is the configured bound, the bytes a second one. */
-	bytes = (size_t)cfg->queue_size * (cfg->type == OUTPUT_JOURNAL ? 1024 : 512);
+	/* The record count is the configured bound; the bytes a second
+	 * one, sized for typical records (a LOG line ~250 bytes, a JSON
+	 * object ~600, a journal entry's fields ~700): 16 MiB for a file
+	 * and 32 MiB for the journal at the default 65536.  Under a flood
+	 * the ring is touched end to end, so this is also the memory an
+	 * output costs (docs/outputs.md). */
+	bytes = (size_t)cfg->queue_size * (cfg->type == OUTPUT_JOURNAL ? 512 : 256);
 	*what = "allocate the queue";
 	r = queue_init(&o->q, bytes, cfg->queue_size);
 	if (r < 0)

@@ -11,6 +11,8 @@
 #     type/code/id/seq), and the expected field values per packet;
 #   - the LOG text file with line_style "bare" is, line for line, the
 #     kernel's own LOG lines (same multiset; order reported);
+#   - the LOG text file with line_style "rfc3339" is the same after its
+#     head, whose time is the JSON record's to the microsecond;
 #   - the LOG text file with line_style "syslog" is the same after its
 #     "Mon DD HH:MM:SS host kernel: " head, which is checked too;
 #   - @timestamp is within the time of the traffic; `nflogd --status`
@@ -32,11 +34,12 @@ conf=$E2E_TMP/nflogd.conf
 	outputs = (
 		{ name = "json"; type = "file"; path = "$E2E_TMP/out/packets.json"; format = "json"; },
 		{ name = "text"; type = "file"; path = "$E2E_TMP/out/packets.log"; format = "log"; line_style = "bare"; },
-		{ name = "syslog"; type = "file"; path = "$E2E_TMP/out/kern.log"; format = "log"; line_style = "syslog"; }
+		{ name = "syslog"; type = "file"; path = "$E2E_TMP/out/kern.log"; format = "log"; line_style = "syslog"; },
+		{ name = "rfc"; type = "file"; path = "$E2E_TMP/out/rfc.log"; format = "log"; line_style = "rfc3339"; }
 	);
 	rules = (
 		{ name = "e2e-in"; group = 10; prefix = "$P"; level = "warning";
-		  log_flags = "all"; action = "drop"; outputs = [ "json", "text", "syslog" ]; }
+		  log_flags = "all"; action = "drop"; outputs = [ "json", "text", "syslog", "rfc" ]; }
 	);
 	EOF
 } >"$conf"
@@ -49,7 +52,7 @@ t_start=$(date +%s)
 traffic_mix
 n=$(kernel_count)
 wait_lines "$KMSG_LOG" "$n" 5 || true
-for o in json text syslog; do wait_written "$o" "$n" 10 || true; done
+for o in json text syslog rfc; do wait_written "$o" "$n" 10 || true; done
 t_end=$(date +%s)
 
 # `nflogd --status` (the table) while it runs
@@ -94,6 +97,32 @@ if cmp -s <(sort "$KMSG_LOG") <(sed -E "s/$head_re//" "$out/kern.log" | sort); t
 else
 	fail "text (syslog) differs from the kernel's LOG lines after the head:"
 	diff <(sort "$KMSG_LOG") <(sed -E "s/$head_re//" "$out/kern.log" | sort) | excerpt 20 || true
+fi
+
+# ---- LOG text, rfc3339 style: head (time to the microsecond, the
+# offset, host, identity), then the kernel's line
+head_re='^[0-9]{4}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6}[+-][0-9]{2}:[0-9]{2} e2e-host nflogd-e2e: '
+bad=$(grep -Evc "$head_re" "$out/rfc.log" || true)
+if [[ $bad != 0 ]]; then
+	fail "text (rfc3339): $bad lines without a 'YYYY-MM-DDTHH:MM:SS.uuuuuu+hh:mm e2e-host nflogd-e2e: ' head"
+	grep -Ev "$head_re" "$out/rfc.log" | excerpt 3 || true
+fi
+if cmp -s <(sort "$KMSG_LOG") <(sed -E "s/$head_re//" "$out/rfc.log" | sort); then
+	ok "text (rfc3339): $(wc -l <"$out/rfc.log") lines = rfc3339 head + the kernel's LOG line"
+else
+	fail "text (rfc3339) differs from the kernel's LOG lines after the head:"
+	diff <(sort "$KMSG_LOG") <(sed -E "s/$head_re//" "$out/rfc.log" | sort) | excerpt 20 || true
+fi
+# the head's time is the packet's: the same second and microseconds as
+# the JSON record's @timestamp (both from the kernel's timestamp)
+rfc_us=$(cut -c12-26 "$out/rfc.log" | sort | tr '\n' ' ')
+json_us=$(jq -r '."@timestamp"' "$out/packets.json" | sed -E 's/^.{11}(.{15}).*/\1/' | sort | tr '\n' ' ')
+if [[ $(date +%z) != "+0000" ]]; then
+	say "note: local time is not UTC here: the rfc3339 times are not compared with JSON's"
+elif [[ $rfc_us == "$json_us" ]]; then
+	ok "text (rfc3339): times equal the JSON @timestamp, to the microsecond"
+else
+	fail "text (rfc3339) times '$rfc_us' != JSON '$json_us'"
 fi
 
 # ---- JSON: one record per kernel line, and the expected values
