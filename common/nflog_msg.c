@@ -35,11 +35,28 @@ static const uint16_t attr_size[NFULA_MAX + 1] = {
 	[NFULA_CT_INFO] = 4,
 };
 
+/* The attribute accessors, inline: libmnl's are calls into a shared
+ * library, a dozen per attribute, and this runs for every packet. */
+static inline uint16_t attr_type(const struct nlattr *a)
+{
+	return a->nla_type & NLA_TYPE_MASK;
+}
+
+static inline uint16_t attr_len(const struct nlattr *a)
+{
+	return (uint16_t)(a->nla_len - MNL_ATTR_HDRLEN);
+}
+
+static inline const uint8_t *attr_data(const struct nlattr *a)
+{
+	return (const uint8_t *)a + MNL_ATTR_HDRLEN;
+}
+
 static uint32_t get_be32(const struct nlattr *a)
 {
 	uint32_t v;
 
-	memcpy(&v, mnl_attr_get_payload(a), 4);
+	memcpy(&v, attr_data(a), 4);
 	return ntohl(v);
 }
 
@@ -47,7 +64,7 @@ static uint16_t get_be16(const struct nlattr *a)
 {
 	uint16_t v;
 
-	memcpy(&v, mnl_attr_get_payload(a), 2);
+	memcpy(&v, attr_data(a), 2);
 	return ntohs(v);
 }
 
@@ -65,51 +82,54 @@ static int walk_fail(struct walk *w)
 	return MNL_CB_ERROR;
 }
 
-/* Walk an attribute stream with explicit length checks first: libmnl's
- * walker stops quietly at a short attribute, but a short or overrunning
- * attribute means the message is damaged, and we say so. */
-static int check_attrs(const uint8_t *p, size_t len)
+/* Walk an attribute stream, checking each length before the callback
+ * sees the attribute: libmnl's walker stops quietly at a short
+ * attribute, but a short or overrunning attribute means the message is
+ * damaged, and we say so.  (The callbacks write into a scratch result
+ * that a failed walk throws away.) */
+static int walk_attrs(const uint8_t *p, size_t len, mnl_attr_cb_t cb,
+		      struct walk *w)
 {
 	while (len >= sizeof(struct nlattr)) {
-		struct nlattr a;
+		const struct nlattr *a = (const struct nlattr *)(const void *)p;
 		size_t alen;
+		int r;
 
-		memcpy(&a, p, sizeof(a));
-		if (a.nla_len < sizeof(struct nlattr) || a.nla_len > len)
-			return -EBADMSG;
-		alen = MNL_ALIGN(a.nla_len);
+		if (a->nla_len < sizeof(struct nlattr) || a->nla_len > len)
+			return walk_fail(w);
+		r = cb(a, w);
+		if (r <= MNL_CB_STOP)
+			return r;
+		alen = MNL_ALIGN(a->nla_len);
 		if (alen >= len)
-			return 0;
+			return MNL_CB_OK;
 		p += alen;
 		len -= alen;
 	}
-	return len == 0 ? 0 : -EBADMSG;
+	return len == 0 ? MNL_CB_OK : walk_fail(w);
 }
 
-/* A nest is checked like the top level: libmnl stops quietly at a bad
- * child, which would hide a damaged message. */
 static int parse_nested(const struct nlattr *a, mnl_attr_cb_t cb,
 			struct walk *w)
 {
-	if (check_attrs(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a)) < 0)
-		return walk_fail(w);
-	return mnl_attr_parse_nested(a, cb, w) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+	return walk_attrs(attr_data(a), attr_len(a), cb, w) < 0 ?
+	       MNL_CB_ERROR : MNL_CB_OK;
 }
 
 /* CTA_TUPLE_IP / CTA_TUPLE_PROTO inside CTA_TUPLE_ORIG. */
 static int ct_ip_cb(const struct nlattr *a, void *data)
 {
 	struct walk *w = data;
-	uint16_t len = mnl_attr_get_payload_len(a);
+	uint16_t len = attr_len(a);
 
-	switch (mnl_attr_get_type(a)) {
+	switch (attr_type(a)) {
 	case CTA_IP_V4_SRC:
 	case CTA_IP_V4_DST:
 		if (len != 4)
 			return walk_fail(w);
 		w->ct->orig_family = AF_INET;
-		memcpy(mnl_attr_get_type(a) == CTA_IP_V4_SRC ? w->ct->orig_src :
-		       w->ct->orig_dst, mnl_attr_get_payload(a), 4);
+		memcpy(attr_type(a) == CTA_IP_V4_SRC ? w->ct->orig_src :
+		       w->ct->orig_dst, attr_data(a), 4);
 		w->ct->present |= NFLOG_CT_HAVE_ORIG;
 		break;
 	case CTA_IP_V6_SRC:
@@ -117,8 +137,8 @@ static int ct_ip_cb(const struct nlattr *a, void *data)
 		if (len != 16)
 			return walk_fail(w);
 		w->ct->orig_family = AF_INET6;
-		memcpy(mnl_attr_get_type(a) == CTA_IP_V6_SRC ? w->ct->orig_src :
-		       w->ct->orig_dst, mnl_attr_get_payload(a), 16);
+		memcpy(attr_type(a) == CTA_IP_V6_SRC ? w->ct->orig_src :
+		       w->ct->orig_dst, attr_data(a), 16);
 		w->ct->present |= NFLOG_CT_HAVE_ORIG;
 		break;
 	}
@@ -128,19 +148,19 @@ static int ct_ip_cb(const struct nlattr *a, void *data)
 static int ct_proto_cb(const struct nlattr *a, void *data)
 {
 	struct walk *w = data;
-	uint16_t len = mnl_attr_get_payload_len(a);
+	uint16_t len = attr_len(a);
 
-	switch (mnl_attr_get_type(a)) {
+	switch (attr_type(a)) {
 	case CTA_PROTO_NUM:
 		if (len != 1)
 			return walk_fail(w);
-		w->ct->orig_proto = mnl_attr_get_u8(a);
+		w->ct->orig_proto = *attr_data(a);
 		break;
 	case CTA_PROTO_SRC_PORT:
 	case CTA_PROTO_DST_PORT:
 		if (len != 2)
 			return walk_fail(w);
-		if (mnl_attr_get_type(a) == CTA_PROTO_SRC_PORT)
+		if (attr_type(a) == CTA_PROTO_SRC_PORT)
 			w->ct->orig_sport = get_be16(a);
 		else
 			w->ct->orig_dport = get_be16(a);
@@ -154,7 +174,7 @@ static int ct_tuple_cb(const struct nlattr *a, void *data)
 {
 	struct walk *w = data;
 
-	switch (mnl_attr_get_type(a)) {
+	switch (attr_type(a)) {
 	case CTA_TUPLE_IP:
 		return parse_nested(a, ct_ip_cb, w);
 	case CTA_TUPLE_PROTO:
@@ -167,9 +187,9 @@ static int ct_tuple_cb(const struct nlattr *a, void *data)
 static int ct_cb(const struct nlattr *a, void *data)
 {
 	struct walk *w = data;
-	uint16_t len = mnl_attr_get_payload_len(a);
+	uint16_t len = attr_len(a);
 
-	switch (mnl_attr_get_type(a)) {
+	switch (attr_type(a)) {
 	case CTA_TUPLE_ORIG:
 		return parse_nested(a, ct_tuple_cb, w);
 	case CTA_ID:
@@ -177,10 +197,10 @@ static int ct_cb(const struct nlattr *a, void *data)
 	case CTA_MARK:
 		if (len != 4)
 			return walk_fail(w);
-		if (mnl_attr_get_type(a) == CTA_ID) {
+		if (attr_type(a) == CTA_ID) {
 			w->ct->id = get_be32(a);
 			w->ct->present |= NFLOG_CT_HAVE_ID;
-		} else if (mnl_attr_get_type(a) == CTA_STATUS) {
+		} else if (attr_type(a) == CTA_STATUS) {
 			w->ct->status = get_be32(a);
 			w->ct->present |= NFLOG_CT_HAVE_STATUS;
 		} else {
@@ -202,12 +222,12 @@ static int vlan_cb(const struct nlattr *a, void *data)
 {
 	struct walk *w = data;
 
-	switch (mnl_attr_get_type(a)) {
+	switch (attr_type(a)) {
 	case NFULA_VLAN_PROTO:
 	case NFULA_VLAN_TCI:
-		if (mnl_attr_get_payload_len(a) != 2)
+		if (attr_len(a) != 2)
 			return walk_fail(w);
-		if (mnl_attr_get_type(a) == NFULA_VLAN_PROTO)
+		if (attr_type(a) == NFULA_VLAN_PROTO)
 			w->m->vlan_proto = get_be16(a);
 		else
 			w->m->vlan_tci = get_be16(a);
@@ -221,9 +241,9 @@ static int attr_cb(const struct nlattr *a, void *data)
 {
 	struct walk *w = data;
 	struct nflog_meta *m = w->m;
-	uint16_t type = mnl_attr_get_type(a);
-	uint16_t len = mnl_attr_get_payload_len(a);
-	const uint8_t *p = mnl_attr_get_payload(a);
+	uint16_t type = attr_type(a);
+	uint16_t len = attr_len(a);
+	const uint8_t *p = attr_data(a);
 
 	if (type > NFULA_MAX)
 		return MNL_CB_OK;       /* newer kernel: skip what we do not know */
@@ -330,13 +350,11 @@ static int parse_stream(const struct nfgenmsg *nfg, const void *attrs,
 	struct walk w = { .m = &m, .err = 0 };
 	int r;
 
-	r = check_attrs(attrs, len);
-	if (r < 0)
-		return r;
 	memset(&m, 0, sizeof(m));
 	m.family = nfg->nfgen_family;
 	m.group = ntohs(nfg->res_id);
-	if (mnl_attr_parse_payload(attrs, len, attr_cb, &w) < 0)
+	r = walk_attrs(attrs, len, attr_cb, &w);
+	if (r < 0)
 		return w.err ? w.err : -EBADMSG;
 	*out = m;
 	return 0;
