@@ -212,13 +212,11 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 	const struct config_rule *rule;
 	unsigned int ri;
 	struct record rec;
-	struct timespec now;
 	const char *in, *out, *pin, *pout;
 	struct log_ifnames ifn;
-	int64_t sec;
-	uint32_t usec;
+	int64_t sec, rx_sec;
+	uint32_t usec, rx_usec;
 
-	(void)rx;
 	rule = match_rule(d, m, &ri);
 	if (!rule)
 		return;         /* a group without rules: cannot happen */
@@ -231,13 +229,16 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 	pout = d->have_ifc ? ifcache_name(&d->ifc, m->physoutdev) : NULL;
 	ifn = (struct log_ifnames){ in, out, pin, pout };
 
+	/* The record's time is the kernel's (NFULA_TIMESTAMP), else when
+	 * the datagram was received, which is also event.created. */
+	rx_sec = rx->rx_time.tv_sec;
+	rx_usec = (uint32_t)(rx->rx_time.tv_nsec / 1000);
 	if (m->present & NFLOG_HAVE_TIMESTAMP) {
 		sec = m->ts_sec;
 		usec = m->ts_usec;
 	} else {
-		clock_gettime(CLOCK_REALTIME, &now);
-		sec = now.tv_sec;
-		usec = (uint32_t)(now.tv_nsec / 1000);
+		sec = rx_sec;
+		usec = rx_usec;
 	}
 	f->have_json = f->have_log = f->have_journal = false;
 
@@ -278,7 +279,7 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 					.ifn = &ifn, .rule = rule->name,
 					.host = d->hostname,
 					.action = rule->action[0] ? rule->action : NULL,
-					.now_sec = sec, .now_usec = usec,
+					.now_sec = rx_sec, .now_usec = rx_usec,
 					.tc = &d->jtc,
 					.ct_invalid = rule->ct_invalid,
 				};

@@ -105,6 +105,7 @@ static int config_request(struct receiver *r, struct nlmsghdr *nlh,
 			r->st.truncated++;
 			n = (ssize_t)r->bufsize;
 		}
+		clock_gettime(CLOCK_REALTIME, &r->rx_time);
 		handle_datagram(r, r->buf, (size_t)n, cb, ctx, nlh->nlmsg_seq,
 				&ack_err, &acked);
 	}
@@ -249,6 +250,7 @@ int receiver_read(struct receiver *r, receiver_cb cb, void *ctx,
 			r->st.truncated++;
 			n = (ssize_t)bufsize;
 		}
+		clock_gettime(CLOCK_REALTIME, &r->rx_time);
 		handle_datagram(r, buf, (size_t)n, cb, ctx, 0, &ack_err, &acked);
 	}
 	return (int)i;

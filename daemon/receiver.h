@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "nflog_msg.h"
@@ -39,6 +40,10 @@ struct receiver {
 	bool conntrack_unsupported;
 	bool seq_valid;         /* next_seq is known */
 	uint32_t next_seq;
+	/* CLOCK_REALTIME when the datagram being walked was received: the
+	 * records' event.created (one clock read per datagram, not per
+	 * packet). */
+	struct timespec rx_time;
 	struct group_stats st;
 };
 

@@ -187,5 +187,17 @@ else
 	fail "@timestamp out of the traffic's time: records ${tmin}..${tmax}, traffic ${t_start}..${t_end}"
 fi
 
+# event.created: when nflogd received the packet, so after the kernel's
+# @timestamp (by the batch's wait, at most flush_timeout + scheduling) and
+# never equal to it
+us='def us: capture("^(?<s>.{19})\\.(?<f>[0-9]{6})Z$") | ((.s + "Z" | fromdateiso8601) * 1000000 + (.f | tonumber));'
+lag=$(jq -rs "$us"' [.[] | (.event.created | us) - (."@timestamp" | us)] | "\(min) \(max) \(length)"' "$out/packets.json")
+read -r lmin lmax lnum <<<"$lag"
+if [[ $lnum == "$n" ]] && ((lmin > 0 && lmax < 2000000)); then
+	ok "event.created is after @timestamp in all $lnum records, by ${lmin}..${lmax} us"
+else
+	fail "event.created - @timestamp: ${lmin}..${lmax} us over $lnum of $n records (want 0 < lag < 2 s)"
+fi
+
 check_accounting "$n"
 e2e_finish
