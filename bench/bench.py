@@ -342,6 +342,13 @@ class Bench:
             for s in ("net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.all.disable_ipv6=1"):
                 run(["ip", "netns", "exec", ns, "sysctl", "-qw", s])
             run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        # journald runs in the receiving namespace (its socket is a file,
+        # reachable from any), where its datagram queue gets the length a
+        # systemd host gives it: PID 1 raises net.unix.max_dgram_qlen
+        # from the kernel's 10 to 512 at boot, and the sysctl is read when
+        # journald creates its socket.  This machine has no systemd as
+        # PID 1, so the namespace is set up as systemd would have done.
+        run(["ip", "netns", "exec", NS_R, "sysctl", "-qw", "net.unix.max_dgram_qlen=512"])
         run(["ip", "-n", NS_S, "link", "add", "vs", "address", MAC_S, "type", "veth",
              "peer", "name", "vr", "address", MAC_R, "netns", NS_R])
         run(["ip", "-n", NS_S, "addr", "add", SRC_IP + "/24", "dev", "vs"])
@@ -447,7 +454,10 @@ RuntimeMaxFileSize=1G
 """)
         logf = open(os.path.join(self.tmp, "logs", "journald.log"), "a")
         env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
-        self.journald = subprocess.Popen(["taskset", "-c", "1", JOURNALD],
+        # nsenter, not "ip netns exec": that remounts /sys without the
+        # cgroup file system journald needs.
+        self.journald = subprocess.Popen(["nsenter", f"--net=/run/netns/{NS_R}",
+                                          "taskset", "-c", "1", JOURNALD],
                                          stdout=logf, stderr=logf, env=env)
         self.journald_readkmsg = readkmsg
         self.pings += 1
