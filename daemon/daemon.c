@@ -191,13 +191,14 @@ static void push(struct output *o, unsigned int rule, const void *a,
 		 size_t clen)
 {
 	struct output_rule_stats *s = &o->rs[rule];
-	uint8_t *p = queue_reserve(&o->q, (uint32_t)(alen + blen + clen),
-				   (uint16_t)rule, 0);
+	uint32_t len = (uint32_t)(alen + blen + clen);
+	uint8_t *p = queue_reserve(&o->q, len, (uint16_t)rule, 0);
 
 	if (!p) {
 		s->dropped++;
 		return;
 	}
+	o->last_len = len;
 	memcpy(p, a, alen);
 	memcpy(p + alen, b, blen);
 	if (clen)
@@ -246,6 +247,14 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 		struct output *o = &d->out[rule->outputs[k]];
 		const struct config_output *oc = &o->cfg;
 
+		/* A queue that cannot take a record like the last one drops
+		 * this one: count it without formatting it.  Under a flood
+		 * that a slow output (journald) cannot take, formatting what
+		 * is then dropped would take CPU from the output itself. */
+		if (!queue_room(&o->q, o->last_len)) {
+			o->rs[ri].dropped++;
+			continue;
+		}
 		if (oc->type == OUTPUT_JOURNAL) {
 			if (!f->have_journal) {
 				struct journal_ctx jc = {
@@ -272,6 +281,7 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 				}
 				sink_journal_record_fill(p, f->jf.iov, f->jf.n);
 				o->rs[ri].queued++;
+				o->last_len = (uint32_t)need;
 			}
 		} else if (oc->format == FORMAT_JSON) {
 			if (!f->have_json) {

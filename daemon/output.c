@@ -177,12 +177,14 @@ int output_start(struct output *o, const struct config_output *cfg,
 	memset(o, 0, sizeof(*o));
 	o->cfg = *cfg;
 	/* The record count is the configured bound; the bytes a second
-	 * one, sized for typical records (a LOG line ~250 bytes, a JSON
-	 * object ~600, a journal entry's fields ~700): 16 MiB for a file
-	 * and 32 MiB for the journal at the default 65536.  Under a flood
-	 * the ring is touched end to end, so this is also the memory an
-	 * output costs (docs/outputs.md). */
-	bytes = (size_t)cfg->queue_size * (cfg->type == OUTPUT_JOURNAL ? 512 : 256);
+	 * one: 256 a record, 16 MiB at the default 65536 (queue_init
+	 * rounds up to a power of two, so 384 would already be 32 MiB).
+	 * Under a flood the ring is touched end to end, so this is also
+	 * the memory an output costs, and it keeps nflogd's peak RSS near
+	 * 20 MiB.  Records are ~220 bytes (a LOG line) to ~1 KiB (a JSON
+	 * object); a flood of large ones fills the bytes first: a JSON
+	 * output then holds ~16,000 records, a journal output ~23,000. */
+	bytes = (size_t)cfg->queue_size * 256;
 	*what = "allocate the queue";
 	r = queue_init(&o->q, bytes, cfg->queue_size);
 	if (r < 0)

@@ -36,6 +36,9 @@ struct output {
 	_Atomic int waiting;            /* the writer sleeps: WAIT_* */
 	_Atomic int last_err;           /* errno of the latest failure */
 	struct output_rule_stats rs[CONFIG_MAX_RULES];
+	/* Receiver only: bytes of the last record queued, the size checked
+	 * with queue_room() before formatting the next one. */
+	uint32_t last_len;
 };
 
 /* Open the sink and start the writer.  Returns 0 or -errno (the sink

@@ -32,20 +32,34 @@ void queue_fini(struct queue *q)
 	q->buf = NULL;
 }
 
+/* Whether a record of need bytes (header included) fits now; *skip: the
+ * bytes to leave at the end of the buffer first (the record wraps). */
+static bool fits(const struct queue *q, size_t need, size_t *skip)
+{
+	size_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
+	size_t pos = q->pending, room_to_end = q->size - (pos & (q->size - 1));
+
+	if (queue_count(q) + q->n_pending >= q->max_records)
+		return false;
+	*skip = need > room_to_end ? room_to_end : 0;
+	return pos + *skip + need - tail <= q->size;
+}
+
+bool queue_room(const struct queue *q, uint32_t len)
+{
+	size_t skip;
+
+	return fits(q, sizeof(struct queue_rec) + ALIGN8((size_t)len), &skip);
+}
+
 void *queue_reserve(struct queue *q, uint32_t len, uint16_t rule,
 		    uint16_t flags)
 {
 	size_t need = sizeof(struct queue_rec) + ALIGN8((size_t)len);
-	size_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
-	size_t pos = q->pending, idx = pos & (q->size - 1);
-	size_t room_to_end = q->size - idx, skip = 0;
+	size_t pos = q->pending, idx = pos & (q->size - 1), skip;
 	struct queue_rec *r;
 
-	if (queue_count(q) + q->n_pending >= q->max_records)
-		return NULL;
-	if (need > room_to_end)
-		skip = room_to_end;     /* wrap: the record starts at 0 */
-	if (pos + skip + need - tail > q->size)
+	if (!fits(q, need, &skip))
 		return NULL;
 	if (skip) {
 		r = (struct queue_rec *)(q->buf + idx);

@@ -9,6 +9,7 @@
 #define NFLOGD_QUEUE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,9 @@ void queue_fini(struct queue *q);
  * all with queue_commit(). */
 void *queue_reserve(struct queue *q, uint32_t len, uint16_t rule,
 		    uint16_t flags);
+/* Producer: whether queue_reserve(q, len, ...) would succeed now; lets
+ * the receiver skip formatting a record the queue cannot take. */
+bool queue_room(const struct queue *q, uint32_t len);
 void queue_commit(struct queue *q);
 
 /* Consumer: queue_first() gives the oldest record (NULL when empty),

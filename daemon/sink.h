@@ -41,7 +41,7 @@ struct sink_ops {
 	 * '\n' for files; serialised fields for the journal, as made by
 	 * sink_journal_record_fill()).  Never blocks the receiver: it runs
 	 * on the output's own thread.  The journal sink blocks at most ~1 s
-	 * per call (SO_SNDTIMEO) when journald does not read. */
+	 * per call when journald does not read. */
 	void (*write)(struct sink *s, const struct iovec *rec, size_t n,
 		      struct sink_result *res);
 	/* Reopen (logrotate's postrotate, SIGUSR1): open the new file, swap,

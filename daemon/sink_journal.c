@@ -3,8 +3,13 @@
  * Not sd_journal_sendv(): it returns 0 when journald's socket is absent
  * (the record is gone without a trace) and blocks without a bound when
  * journald's queue is full.  Here every record either reaches the socket
- * or is counted failed with the reason, and a send waits at most
- * SO_SNDTIMEO (1 s), so the writer thread always notices a stop request.
+ * or is counted failed with the reason, and a send waits at most 1 s
+ * without progress, so the writer thread always notices a stop request.
+ *
+ * When journald's queue is full, blocking in sendmsg() would wake the
+ * writer for every entry journald reads (one context switch per record,
+ * journald and nflogd taking turns on a shared core); wait_drained()
+ * lets half of the queue drain first, so each wake-up sends a burst.
  *
  * The wire format (systemd's docs/JOURNAL_NATIVE_PROTOCOL.md): one
  * datagram per entry on an AF_UNIX/SOCK_DGRAM socket; each field is
@@ -25,6 +30,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -33,6 +41,8 @@
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define SNDBUF_SIZE (8 * 1024 * 1024)
 #define RECONNECT_NS 1000000000ull      /* one connect attempt a second */
+#define SEND_TIMEOUT_NS 1000000000ull   /* a full queue that does not move */
+#define DRAIN_STEP_NS 100000L           /* polling step while it drains */
 
 struct sink_journal {
 	struct sink base;
@@ -74,7 +84,6 @@ static void *unconst(const void *p)
 /* A connected socket, or -errno. */
 static int connect_socket(const struct sink_journal *j)
 {
-	struct timeval tv = { .tv_sec = 1 };
 	int fd, size = SNDBUF_SIZE, got = 0;
 	socklen_t len = sizeof(got);
 
@@ -91,7 +100,6 @@ static int connect_socket(const struct sink_journal *j)
 	    got < 2 * size)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size,
 				 sizeof(size));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (const struct sockaddr *)&j->sa, j->sa_len) < 0) {
 		int e = errno;
 
@@ -217,15 +225,63 @@ static int build(struct sink_journal *j, const struct iovec *rec)
 	return (int)w;
 }
 
+/* Our datagrams journald has not read yet, in bytes (unix datagrams are
+ * charged to the sender until received), or -1. */
+static int queued_bytes(int fd)
+{
+	int n;
+
+	return ioctl(fd, SIOCOUTQ, &n) < 0 ? -1 : n;
+}
+
+/* journald's queue is full (net.unix.max_dgram_qlen datagrams: systemd
+ * raises it to 512 at boot; the kernel's default is 10) or our send
+ * buffer is.  Sleep in small steps until half of what we queued has been
+ * read; -EAGAIN when nothing moved for SEND_TIMEOUT_NS. */
+static int wait_drained(struct sink_journal *j)
+{
+	const struct timespec step = { 0, DRAIN_STEP_NS };
+	int full = queued_bytes(j->fd), last = full, now;
+	uint64_t since = now_ns();
+
+	if (full <= 0) {
+		/* Not our datagrams filling it (or no SIOCOUTQ): wait for
+		 * the first free slot. */
+		struct pollfd p = { .fd = j->fd, .events = POLLOUT };
+		int r = poll(&p, 1, (int)(SEND_TIMEOUT_NS / 1000000));
+
+		return r > 0 ? 0 : r == 0 ? -EAGAIN : -errno;
+	}
+	for (;;) {
+		nanosleep(&step, NULL);
+		now = queued_bytes(j->fd);
+		if (now <= full / 2)
+			return 0;
+		if (now < last) {
+			last = now;
+			since = now_ns();
+		} else if (now_ns() - since >= SEND_TIMEOUT_NS) {
+			return -EAGAIN;
+		}
+	}
+}
+
 static int send_one(struct sink_journal *j, int niov)
 {
 	struct msghdr mh = { .msg_iov = j->wire, .msg_iovlen = (size_t)niov };
 
 	for (;;) {
-		if (sendmsg(j->fd, &mh, MSG_NOSIGNAL) >= 0)
+		int r;
+
+		if (sendmsg(j->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
 			return 0;
-		if (errno != EINTR)
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
 			return -errno;
+		r = wait_drained(j);
+		if (r < 0)
+			return r;
 	}
 }
 
@@ -264,7 +320,7 @@ static void journal_write(struct sink *s, const struct iovec *rec, size_t n,
 				disconnect(j, -r);
 		}
 		if (r < 0) {
-			/* EAGAIN: journald did not read for SO_SNDTIMEO;
+			/* EAGAIN: journald read nothing for a second;
 			 * the rest of the batch would wait as long each. */
 			err = -r;
 			break;
