@@ -42,6 +42,7 @@ struct daemon {
 	time_t last_stats;      /* last periodic counters message */
 	uint64_t watchdog_usec;
 	uint64_t seen_lost[CONFIG_MAX_GROUPS];  /* loss already reported */
+	bool told_uncounted[CONFIG_MAX_GROUPS]; /* receiver.uncounted reported */
 	struct json_time_cache jtc;     /* fmt_json's per-second cache */
 	char reload_error[256]; /* shown in STATUS= until a reload succeeds */
 	unsigned long reloads;  /* SIGHUPs handled, in status.json */

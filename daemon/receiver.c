@@ -12,6 +12,7 @@
 #include <libnetfilter_log/libnetfilter_log.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
+#include <linux/sock_diag.h>
 
 #define PACKET_TYPE ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)
 /* A config request is a few dozen bytes. */
@@ -23,10 +24,33 @@ static void account_seq(struct receiver *r, const struct nflog_meta *m)
 {
 	if (!(m->present & NFLOG_HAVE_SEQ))
 		return;
+	r->uncounted = false;
 	if (r->seq_valid && m->seq != r->next_seq)
 		r->st.lost += (uint32_t)(m->seq - r->next_seq);
 	r->seq_valid = true;
 	r->next_seq = m->seq + 1;
+}
+
+/* The kernel reported an overrun: one or more datagrams were dropped. */
+static void overrun(struct receiver *r)
+{
+	r->st.overruns++;
+	r->overrun_since_empty = true;
+}
+
+/* The socket is empty after an overrun: every batch the kernel dropped
+ * was dropped before now, and the packets of those no later packet has
+ * revealed are not in `lost` yet.  Also take the kernel's drop count. */
+static void emptied_after_overrun(struct receiver *r)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	r->overrun_since_empty = false;
+	r->uncounted = true;
+	if (getsockopt(r->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
+	    len > SK_MEMINFO_DROPS * sizeof(mi[0]))
+		r->st.kernel_drops = mi[SK_MEMINFO_DROPS];
 }
 
 /* Walk one datagram.  Acks and errors for our config requests are
@@ -96,7 +120,7 @@ static int config_request(struct receiver *r, struct nlmsghdr *nlh,
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
-				r->st.overruns++;
+				overrun(r);
 				continue;
 			}
 			return -errno;
@@ -236,12 +260,15 @@ int receiver_read(struct receiver *r, receiver_cb cb, void *ctx,
 		ssize_t n = recv(r->fd, buf, bufsize, MSG_DONTWAIT | MSG_TRUNC);
 
 		if (n < 0) {
+			if (errno == EAGAIN && r->overrun_since_empty)
+				emptied_after_overrun(r);
 			if (errno == EAGAIN || errno == EINTR)
 				break;
 			if (errno == ENOBUFS) {
 				/* The kernel dropped datagrams; the sequence
-				 * gap says how many packets. */
-				r->st.overruns++;
+				 * gap of the next packet queued after them
+				 * says how many packets. */
+				overrun(r);
 				continue;
 			}
 			return -errno;
@@ -266,6 +293,9 @@ void receiver_close(struct receiver *r, receiver_cb cb, void *ctx)
 	nlh = config_msg(buf, r->group);
 	nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_UNBIND);
 	(void)config_request(r, nlh, cb, ctx);
+	/* An overrun while waiting for the ack: nothing follows it now. */
+	if (r->overrun_since_empty)
+		emptied_after_overrun(r);
 	mnl_socket_close(r->nl);
 	r->nl = NULL;
 	r->fd = -1;

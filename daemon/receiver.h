@@ -21,6 +21,10 @@ struct group_stats {
 	uint64_t received;      /* packet messages parsed */
 	uint64_t lost;          /* sequence gaps: logged, never delivered */
 	uint64_t overruns;      /* ENOBUFS notifications (events, not packets) */
+	/* Datagrams (batches of packets) the kernel could not queue on the
+	 * socket, its own count (SO_MEMINFO's SK_MEMINFO_DROPS; the Drops
+	 * column of /proc/net/netlink), read after each overrun. */
+	uint64_t kernel_drops;
 	uint64_t malformed;     /* messages that failed to parse */
 	uint64_t truncated;     /* datagrams larger than the receive buffer */
 };
@@ -38,6 +42,16 @@ struct receiver {
 	 * CONFIG_NETFILTER_NETLINK_GLUE_CT): the group runs without it.
 	 * Set by receiver_open() and receiver_configure(). */
 	bool conntrack_unsupported;
+	/* Loss that `lost` does not hold yet.  A sequence gap is seen only
+	 * when a packet queued after the dropped batch arrives: after an
+	 * overrun at the end of a burst there may be none for a long time.
+	 * Set when the socket has been emptied after an overrun (every
+	 * batch dropped so far was dropped before that moment); cleared by
+	 * the next packet, which was queued after all of them, so its gap
+	 * counts their packets. */
+	bool uncounted;
+	bool overrun_since_empty;       /* an ENOBUFS since the socket was
+					 * last read empty */
 	bool seq_valid;         /* next_seq is known */
 	uint32_t next_seq;
 	/* CLOCK_REALTIME when the datagram being walked was received: the

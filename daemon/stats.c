@@ -96,12 +96,15 @@ static void write_json(const struct daemon *d, FILE *f)
 		const struct receiver *rx = &d->rx[g];
 
 		fprintf(f, "%s{\"id\":%u,\"kernel_logged\":%llu,\"received\":%llu,"
-			"\"lost\":%llu,\"overruns\":%llu,\"malformed\":%llu,"
+			"\"lost\":%llu,\"uncounted\":%s,\"overruns\":%llu,"
+			"\"kernel_drops\":%llu,\"malformed\":%llu,"
 			"\"truncated\":%llu}", g ? "," : "", rx->group,
 			(unsigned long long)kernel_logged(rx),
 			(unsigned long long)rx->st.received,
 			(unsigned long long)rx->st.lost,
+			rx->uncounted ? "true" : "false",
 			(unsigned long long)rx->st.overruns,
+			(unsigned long long)rx->st.kernel_drops,
 			(unsigned long long)rx->st.malformed,
 			(unsigned long long)rx->st.truncated);
 	}
@@ -158,16 +161,17 @@ static void write_table(const struct daemon *d, FILE *f)
 
 	fprintf(f, "nflogd pid %d, config %s, %s\n\n", (int)getpid(),
 		d->config_path, d->stopping ? "stopped" : "running");
-	fprintf(f, "%-8s %14s %14s %14s %10s\n", "GROUP", "KERNEL-LOGGED",
-		"RECEIVED", "LOST-KERNEL", "OVERRUNS");
+	fprintf(f, "%-8s %14s %14s %14s %10s %10s\n", "GROUP", "KERNEL-LOGGED",
+		"RECEIVED", "LOST-KERNEL", "OVERRUNS", "UNCOUNTED");
 	for (unsigned int g = 0; g < d->n_rx; g++) {
 		const struct receiver *rx = &d->rx[g];
 
-		fprintf(f, "%-8u %14llu %14llu %14llu %10llu\n", rx->group,
+		fprintf(f, "%-8u %14llu %14llu %14llu %10llu %10s\n", rx->group,
 			(unsigned long long)kernel_logged(rx),
 			(unsigned long long)rx->st.received,
 			(unsigned long long)rx->st.lost,
-			(unsigned long long)rx->st.overruns);
+			(unsigned long long)rx->st.overruns,
+			rx->uncounted ? "yes" : "-");
 	}
 	fprintf(f, "\n%-16s %-10s %14s %14s %14s %14s\n", "RULE", "KERNEL",
 		"MATCHED", "LOGGED", "BYTES", "RECEIVED");
@@ -270,6 +274,11 @@ static void write_prom(const struct daemon *d, FILE *f)
 	for (unsigned int g = 0; g < d->n_rx; g++)
 		fprintf(f, "nflogd_group_lost_total{group=\"%u\"} %llu\n",
 			d->rx[g].group, (unsigned long long)d->rx[g].st.lost);
+	fputs("# HELP nflogd_group_uncounted 1 while the kernel has dropped packets after the last one received: not in lost_total until the group's next packet.\n"
+	      "# TYPE nflogd_group_uncounted gauge\n", f);
+	for (unsigned int g = 0; g < d->n_rx; g++)
+		fprintf(f, "nflogd_group_uncounted{group=\"%u\"} %d\n",
+			d->rx[g].group, d->rx[g].uncounted ? 1 : 0);
 	fputs("# HELP nflogd_written_total Records written per rule and output.\n"
 	      "# TYPE nflogd_written_total counter\n", f);
 	for (unsigned int r = 0; r < c->n_rules; r++)
@@ -337,6 +346,38 @@ void stats_log(struct daemon *d, const char *title)
 		(unsigned long long)t.dropped, (unsigned long long)t.failed);
 }
 
+/* The kernel dropped batches after the newest packet received: their
+ * packets are lost but not in `lost` until a later packet's sequence
+ * number shows the gap.  Said once per occurrence; at the stop nothing
+ * will show it any more. */
+static void report_uncounted(struct daemon *d, unsigned int g)
+{
+	const struct receiver *rx = &d->rx[g];
+
+	if (!rx->uncounted) {
+		d->told_uncounted[g] = false;
+		return;
+	}
+	if (d->stopping)
+		log_msg(LOG_WARNING, MSGID_LOSS,
+			"group %u: stopping with packets lost in the kernel "
+			"after the last one received (socket receive buffer "
+			"overrun; %llu batches dropped in all): no later packet "
+			"can show how many, so 'lost' (%llu) is short by at "
+			"least one packet", rx->group,
+			(unsigned long long)rx->st.kernel_drops,
+			(unsigned long long)rx->st.lost);
+	else if (!d->told_uncounted[g])
+		log_msg(LOG_WARNING, MSGID_LOSS,
+			"group %u: packets lost in the kernel after the last "
+			"one received (socket receive buffer overrun; %llu "
+			"batches dropped in all): they are counted in 'lost' "
+			"when the group's next packet arrives; raise rcvbuf or "
+			"nlbufsiz for this group", rx->group,
+			(unsigned long long)rx->st.kernel_drops);
+	d->told_uncounted[g] = true;
+}
+
 /* Per-group loss since the last report, with what to do about it. */
 static void report_losses(struct daemon *d)
 {
@@ -354,6 +395,7 @@ static void report_losses(struct daemon *d)
 				(unsigned long long)(lost - seen_lost[g]),
 				(unsigned long long)lost);
 		seen_lost[g] = lost;
+		report_uncounted(d, g);
 	}
 }
 
