@@ -37,7 +37,7 @@
 #define DEF_STATE_DIR           "/var/lib/nflogd"
 
 #define DEF_COPY_RANGE          256
-#define DEF_QUEUE_THRESHOLD     64
+#define DEF_QUEUE_THRESHOLD     256
 #define DEF_FLUSH_TIMEOUT       2
 #define DEF_NLBUFSIZ            131072
 #define DEF_RCVBUF              8388608
