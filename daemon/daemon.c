@@ -272,8 +272,10 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 			}
 			{
 				size_t need = sink_journal_record_size(f->jf.iov, f->jf.n);
-				void *p = queue_reserve(&o->q, (uint32_t)need,
-							(uint16_t)ri, 0);
+				/* need 0: fields journald would refuse; fmt_journal
+				 * never makes them (keys are literals) */
+				void *p = need ? queue_reserve(&o->q, (uint32_t)need,
+							       (uint16_t)ri, 0) : NULL;
 
 				if (!p) {
 					o->rs[ri].dropped++;

@@ -65,16 +65,13 @@ struct sink {
 int sink_file_open(const struct config_output *cfg, struct sink **out);
 int sink_journal_open(const struct config_output *cfg, struct sink **out);
 
-/* Serialise journal fields into a queue record and back: a record is
- * a sequence of (uint32 length in host order, bytes) items, one per
- * "KEY=value", without padding (lengths are read with memcpy, so any
- * alignment works).  The iovecs that parse() fills point into rec. */
-#define SINK_JOURNAL_MAX_FIELDS 128
+/* A journal queue record is the datagram journald receives: each field
+ * "KEY=value" in the native protocol's form ("KEY=value\n", or for a
+ * value holding '\n', "KEY\n" + its length as a little-endian uint64 +
+ * the value + "\n").  record_size() is the record's length, or 0 when
+ * there are no fields or one cannot be sent (no '=', an empty key, a key
+ * holding '\n'); record_fill() writes it (only after a non-zero size). */
 size_t sink_journal_record_size(const struct iovec *fields, size_t n);
 void sink_journal_record_fill(void *dst, const struct iovec *fields, size_t n);
-/* Returns the number of fields (at most max), or 0 when the record is
- * empty, a length runs past its end, or it holds more than max fields. */
-size_t sink_journal_record_parse(const void *rec, size_t len,
-				 struct iovec *fields, size_t max);
 
 #endif

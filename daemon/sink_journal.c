@@ -14,9 +14,11 @@
  * The wire format (systemd's docs/JOURNAL_NATIVE_PROTOCOL.md): one
  * datagram per entry on an AF_UNIX/SOCK_DGRAM socket; each field is
  * "KEY=value\n", or, when the value holds a '\n', "KEY\n" + the value's
- * length as a little-endian uint64 + the value + "\n".  The datagram is
- * gathered with sendmsg from iovecs that point into the queue record:
- * values are never copied.
+ * length as a little-endian uint64 + the value + "\n".  The receiver
+ * writes a record into the queue in this form already
+ * (sink_journal_record_fill), so the writer sends it as it is: one
+ * contiguous buffer, no parsing, no per-field iovecs (sixty of them cost
+ * the kernel more than the copy).
  *
  * Entries too large for one datagram would have to go through a sealed
  * memfd passed as SCM_RIGHTS; ours are a few KiB (fmt_journal caps them
@@ -42,7 +44,8 @@
 #define SNDBUF_SIZE (8 * 1024 * 1024)
 #define RECONNECT_NS 1000000000ull      /* one connect attempt a second */
 #define SEND_TIMEOUT_NS 1000000000ull   /* a full queue that does not move */
-#define DRAIN_STEP_NS 100000L           /* polling step while it drains */
+#define DRAIN_STEP_NS 100000ull         /* first sleep while it drains */
+#define DRAIN_STEP_MAX_NS 20000000ull   /* longest sleep */
 
 struct sink_journal {
 	struct sink base;
@@ -52,9 +55,6 @@ struct sink_journal {
 	uint64_t last_attempt;          /* CLOCK_MONOTONIC ns */
 	struct sockaddr_un sa;
 	socklen_t sa_len;
-	struct iovec fields[SINK_JOURNAL_MAX_FIELDS];
-	uint64_t vlen[SINK_JOURNAL_MAX_FIELDS];         /* little-endian */
-	struct iovec wire[5 * SINK_JOURNAL_MAX_FIELDS];
 };
 
 static void journal_write(struct sink *s, const struct iovec *rec, size_t n,
@@ -74,11 +74,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void *unconst(const void *p)
-{
-	return (void *)(uintptr_t)p;
 }
 
 /* A connected socket, or -errno. */
@@ -185,46 +180,6 @@ int sink_journal_open(const struct config_output *cfg, struct sink **out)
 	return 0;
 }
 
-/* Build the datagram of one record in j->wire; returns the number of
- * iovecs, or -EINVAL for a malformed record (no fields, a field without
- * "KEY=", a key holding '\n'). */
-static int build(struct sink_journal *j, const struct iovec *rec)
-{
-	static const char nl[] = "\n";
-	size_t nf = sink_journal_record_parse(rec->iov_base, rec->iov_len,
-					      j->fields, SINK_JOURNAL_MAX_FIELDS);
-	size_t w = 0;
-
-	if (!nf)
-		return -EINVAL;
-	for (size_t k = 0; k < nf; k++) {
-		const char *f = j->fields[k].iov_base;
-		size_t len = j->fields[k].iov_len, klen;
-		const char *eq = memchr(f, '=', len);
-		const char *val;
-		size_t vlen;
-
-		if (!eq || eq == f)
-			return -EINVAL;
-		klen = (size_t)(eq - f);
-		if (memchr(f, '\n', klen))
-			return -EINVAL;
-		val = eq + 1;
-		vlen = len - klen - 1;
-		if (memchr(val, '\n', vlen)) {
-			j->vlen[k] = htole64((uint64_t)vlen);
-			j->wire[w++] = (struct iovec){ unconst(f), klen };
-			j->wire[w++] = (struct iovec){ unconst(nl), 1 };
-			j->wire[w++] = (struct iovec){ &j->vlen[k], 8 };
-			j->wire[w++] = (struct iovec){ unconst(val), vlen };
-		} else {
-			j->wire[w++] = (struct iovec){ unconst(f), len };
-		}
-		j->wire[w++] = (struct iovec){ unconst(nl), 1 };
-	}
-	return (int)w;
-}
-
 /* Our datagrams journald has not read yet, in bytes (unix datagrams are
  * charged to the sender until received), or -1. */
 static int queued_bytes(int fd)
@@ -236,13 +191,15 @@ static int queued_bytes(int fd)
 
 /* journald's queue is full (net.unix.max_dgram_qlen datagrams: systemd
  * raises it to 512 at boot; the kernel's default is 10) or our send
- * buffer is.  Sleep in small steps until half of what we queued has been
- * read; -EAGAIN when nothing moved for SEND_TIMEOUT_NS. */
+ * buffer is.  Sleep until half of what we queued has been read, then
+ * send a burst; -EAGAIN when nothing moved for SEND_TIMEOUT_NS.  The
+ * first sleep is one short step; after it the rate journald reads at
+ * says how long the rest takes, so a wait is two or three sleeps, not
+ * one wake-up per entry read. */
 static int wait_drained(struct sink_journal *j)
 {
-	const struct timespec step = { 0, DRAIN_STEP_NS };
 	int full = queued_bytes(j->fd), last = full, now;
-	uint64_t since = now_ns();
+	uint64_t start = now_ns(), since = start, step = DRAIN_STEP_NS;
 
 	if (full <= 0) {
 		/* Not our datagrams filling it (or no SIOCOUTQ): wait for
@@ -253,27 +210,37 @@ static int wait_drained(struct sink_journal *j)
 		return r > 0 ? 0 : r == 0 ? -EAGAIN : -errno;
 	}
 	for (;;) {
-		nanosleep(&step, NULL);
+		struct timespec ts = { 0, (long)step };
+		uint64_t t;
+
+		nanosleep(&ts, NULL);
 		now = queued_bytes(j->fd);
 		if (now <= full / 2)
 			return 0;
+		t = now_ns();
 		if (now < last) {
+			/* time to half at the rate seen so far */
+			step = (t - start) * (uint64_t)(now - full / 2) /
+			       (uint64_t)(full - now);
+			if (step < DRAIN_STEP_NS)
+				step = DRAIN_STEP_NS;
+			if (step > DRAIN_STEP_MAX_NS)
+				step = DRAIN_STEP_MAX_NS;
 			last = now;
-			since = now_ns();
-		} else if (now_ns() - since >= SEND_TIMEOUT_NS) {
+			since = t;
+		} else if (t - since >= SEND_TIMEOUT_NS) {
 			return -EAGAIN;
 		}
 	}
 }
 
-static int send_one(struct sink_journal *j, int niov)
+static int send_one(struct sink_journal *j, const struct iovec *rec)
 {
-	struct msghdr mh = { .msg_iov = j->wire, .msg_iovlen = (size_t)niov };
-
 	for (;;) {
 		int r;
 
-		if (sendmsg(j->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+		if (send(j->fd, rec->iov_base, rec->iov_len,
+			 MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
@@ -298,24 +265,26 @@ static void journal_write(struct sink *s, const struct iovec *rec, size_t n,
 	res->rotate_err = 0;
 
 	for (i = 0; i < n; i++) {
-		int niov = build(j, &rec[i]), r;
+		const uint8_t *d = rec[i].iov_base;
+		int r;
 
-		if (niov < 0) {
-			err = -niov;
+		/* A record is a whole datagram: fields, each ending in '\n'. */
+		if (!rec[i].iov_len || d[rec[i].iov_len - 1] != '\n') {
+			err = EINVAL;
 			break;
 		}
 		if (!ensure_connected(j)) {
 			err = j->conn_err;
 			break;
 		}
-		r = send_one(j, niov);
+		r = send_one(j, &rec[i]);
 		if (r < 0 && peer_gone(-r)) {
 			/* A restarted journald has a new socket at the same
 			 * path: reconnect at once (if the pacing allows)
 			 * and send this record again, so that a restart
 			 * loses nothing. */
 			disconnect(j, -r);
-			r = ensure_connected(j) ? send_one(j, niov) : -j->conn_err;
+			r = ensure_connected(j) ? send_one(j, &rec[i]) : -j->conn_err;
 			if (r < 0 && peer_gone(-r))
 				disconnect(j, -r);
 		}
@@ -358,12 +327,34 @@ static void journal_close(struct sink *s)
 	free(j);
 }
 
+/* A field "KEY=value" as sent: the key must be non-empty and hold no
+ * '\n'.  Returns its wire size, or 0 when it cannot be sent.  *binary:
+ * the value holds a '\n' and goes in the length form.  One scan for '\n'
+ * over the whole field decides the usual case (none anywhere). */
+static size_t field_wire(const struct iovec *f, bool *binary)
+{
+	const char *p = f->iov_base, *eq, *nl = memchr(p, '\n', f->iov_len);
+
+	if (!f->iov_len || p[0] == '=' || !(eq = memchr(p, '=', f->iov_len)))
+		return 0;
+	*binary = nl != NULL;
+	if (!nl)
+		return f->iov_len + 1;
+	return nl < eq ? 0 : f->iov_len + 9;    /* a '\n' in the key: no */
+}
+
 size_t sink_journal_record_size(const struct iovec *fields, size_t n)
 {
 	size_t size = 0;
 
-	for (size_t k = 0; k < n; k++)
-		size += sizeof(uint32_t) + fields[k].iov_len;
+	for (size_t k = 0; k < n; k++) {
+		bool binary;
+		size_t w = field_wire(&fields[k], &binary);
+
+		if (!w)
+			return 0;
+		size += w;
+	}
 	return size;
 }
 
@@ -372,35 +363,24 @@ void sink_journal_record_fill(void *dst, const struct iovec *fields, size_t n)
 	uint8_t *p = dst;
 
 	for (size_t k = 0; k < n; k++) {
-		uint32_t len = (uint32_t)fields[k].iov_len;
+		const char *f = fields[k].iov_base;
+		size_t len = fields[k].iov_len;
+		bool binary;
 
-		memcpy(p, &len, sizeof(len));
-		p += sizeof(len);
-		if (len)
-			memcpy(p, fields[k].iov_base, len);
-		p += len;
+		binary = memchr(f, '\n', len) != NULL;
+		if (binary) {
+			size_t klen = (size_t)((const char *)memchr(f, '=', len) - f);
+			uint64_t vlen = htole64((uint64_t)(len - klen - 1));
+
+			memcpy(p, f, klen);
+			p[klen] = '\n';
+			memcpy(p + klen + 1, &vlen, 8);
+			memcpy(p + klen + 9, f + klen + 1, len - klen - 1);
+			p += len + 8;     /* key, \n, length, value */
+		} else {
+			memcpy(p, f, len);
+			p += len;
+		}
+		*p++ = '\n';
 	}
-}
-
-size_t sink_journal_record_parse(const void *rec, size_t len,
-				 struct iovec *fields, size_t max)
-{
-	const uint8_t *p = rec;
-	size_t off = 0, k = 0;
-
-	while (off < len) {
-		uint32_t l;
-
-		if (len - off < sizeof(l) || k == max)
-			return 0;
-		memcpy(&l, p + off, sizeof(l));
-		off += sizeof(l);
-		if (l > len - off)
-			return 0;
-		fields[k].iov_base = unconst(p + off);
-		fields[k].iov_len = l;
-		k++;
-		off += l;
-	}
-	return k;
 }
