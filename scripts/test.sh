@@ -6,6 +6,8 @@
 #   NFLOGD_FUZZ_SECONDS  seconds per fuzz target (default 60; 0 skips fuzzing)
 #   NFLOGD_BOOT_TEST=0   skips building the .deb and booting it (tests/boot/;
 #                        the first run downloads a Debian 12 root, ~1 min)
+#   NFLOGD_BENCH_SMOKE=0 skips the benchmark's smoke run (bench/run.sh
+#                        --quick, ~1 min; installs ulogd2 to compare with)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,5 +41,10 @@ fuzz_seconds=${NFLOGD_FUZZ_SECONDS:-60}
 if [[ $fuzz_seconds != 0 ]]; then
 	echo "== fuzzing, ${fuzz_seconds}s per target"
 	scripts/fuzz.sh "$fuzz_seconds"
+fi
+if [[ ${NFLOGD_BENCH_SMOKE:-1} != 0 ]]; then
+	echo "== the benchmark in smoke mode: it still runs (no timing is asserted)"
+	bench/install-deps.sh
+	bench/run.sh --quick --build build-bench
 fi
 echo "== all tests passed"
