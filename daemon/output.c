@@ -78,14 +78,20 @@ static size_t drain_once(struct output *o, struct batch *b, time_t *last,
 		log_msg(LOG_ERR, MSGID_OUTPUT_ERROR, "output %s: cannot rotate "
 			"%s: %s; still writing to it", o->cfg.name, o->cfg.path,
 			strerror(res.rotate_err));
-	/* The sink writes in order: the first `written` made it. */
-	for (size_t i = 0; i < n; i++) {
+	/* The sink writes in order: the first `written` made it.  Counted
+	 * per run of records of one rule (usually the whole batch), not
+	 * with an atomic add per record. */
+	for (size_t i = 0, j; i < n; i = j) {
 		struct output_rule_stats *s = &o->rs[b->rule[i]];
+		size_t w;
 
-		if (i < res.written)
-			atomic_fetch_add_explicit(&s->written, 1, memory_order_relaxed);
-		else
-			atomic_fetch_add_explicit(&s->failed, 1, memory_order_relaxed);
+		for (j = i + 1; j < n && b->rule[j] == b->rule[i]; j++)
+			;
+		w = res.written <= i ? i : res.written < j ? res.written : j;
+		if (w > i)
+			atomic_fetch_add_explicit(&s->written, w - i, memory_order_relaxed);
+		if (j > w)
+			atomic_fetch_add_explicit(&s->failed, j - w, memory_order_relaxed);
 	}
 	if (res.err)
 		atomic_store(&o->last_err, res.err);
