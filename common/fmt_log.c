@@ -9,10 +9,23 @@
  * kernel prints a packet that ends there ("INCOMPLETE [n bytes]",
  * "TRUNCATED"), with n the bytes we hold (see docs/record-schema.md).
  *
- * Appenders are hand-written (no printf): this runs once per packet.
+ * Appenders are hand-written (no printf): this runs once per packet.  How
+ * they stay cheap (docs/performance.md, as in fmt_json.c): the usual
+ * fields are written in *sections* of known worst-case size.  A section
+ * makes one comparison against the room left and is then written straight
+ * into the buffer through a local pointer, with no check per field or per
+ * byte; only near the end of the buffer does it go to a scratch area,
+ * from which what fits is copied.  Like the kernel's buffer, ours keeps
+ * the part of the line that fits, so that copy makes a cut line exactly
+ * what it was when every byte was checked.  Numbers use a two-digit
+ * table, hex a byte-pair table.  The rarer fields go through put_u() and
+ * friends: each a section of its own.
  */
 #include "fmt_log.h"
 
+#include "addr_text.h"
+
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -20,120 +33,354 @@
 #include <linux/if_ether.h>
 #include <linux/netfilter.h>
 
+/* --- the writer ----------------------------------------------------------- */
+
+/* Largest section; the _MAX sizes below are checked against it. */
+#define LB_TMP 256
+
 struct lb {
-	char *p;
-	size_t size;    /* usable bytes, excluding room for the NUL */
-	size_t len;
-	bool over;
+	char *p;        /* next byte */
+	char *end;      /* end of the usable bytes (the NUL goes at p) */
+	bool over;      /* something did not fit: the line is cut */
+	size_t max;     /* the open section's reservation (for assert) */
+	char tmp[LB_TMP];       /* a section that might not fit goes here */
 };
 
+/* Copy n bytes, or as many as fit. */
 static void put(struct lb *b, const char *s, size_t n)
 {
-	if (n > b->size - b->len) {
-		n = b->size - b->len;
+	size_t room = (size_t)(b->end - b->p);
+
+	if (n > room) {
+		n = room;
 		b->over = true;
 	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	memcpy(b->p, s, n);
+	b->p += n;
 }
 
 #define PUTS(b, lit) put((b), (lit), sizeof(lit) - 1)
 
 static void putc_(struct lb *b, char c)
 {
-	if (b->len < b->size)
-		b->p[b->len++] = c;
+	if (b->p < b->end)
+		*b->p++ = c;
 	else
 		b->over = true;
 }
 
-static void put_u(struct lb *b, uint32_t v)
+/* Open a section of at most max bytes: where to write it.  Once the line
+ * is cut, p == end, so every later section goes to tmp and is dropped. */
+static inline char *lb_res(struct lb *b, size_t max)
 {
-	char tmp[10];
-	size_t i = sizeof(tmp);
+	assert(max <= LB_TMP);
+	b->max = max;
+	if (__builtin_expect((size_t)(b->end - b->p) >= max, 1))
+		return b->p;
+	return b->tmp;
+}
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	put(b, tmp + i, sizeof(tmp) - i);
+/* A section written to tmp: keep what fits. */
+__attribute__((noinline, cold))
+static void lb_spill(struct lb *b, size_t n)
+{
+	put(b, b->tmp, n);
+}
+
+/* Close the section opened at q, now ending at p. */
+static inline void lb_fin(struct lb *b, const char *q, char *p)
+{
+	assert(p >= q && (size_t)(p - q) <= b->max);
+	if (__builtin_expect(q != b->tmp, 1))
+		b->p = p;
+	else
+		lb_spill(b, (size_t)(p - q));
+}
+
+/* Sections inside a function with locals q (where the open one starts)
+ * and p (the next byte). */
+#define SEC(max) (q = p = lb_res(b, (max)))
+#define END() lb_fin(b, q, p)
+
+/* A string literal at p, a fixed-size copy; the new end. */
+#define CPY(p, lit) \
+	((char *)memcpy((p), (lit), sizeof(lit) - 1) + (sizeof(lit) - 1))
+
+/* Worst cases of single values, and of the literal keys around them
+ * (KEYS("SRC= DST=") is the length of both keys together). */
+#define KEYS(lits) (sizeof(lits) - 1)
+#define U8_LEN 3
+#define U16_LEN 5
+#define U32_LEN 10
+#define IP4_LEN 15      /* 255.255.255.255 */
+#define IP6_LEN 39      /* eight groups of four */
+#define MAC_LEN 17
+#define INCOMPLETE_LEN (KEYS("INCOMPLETE [ bytes] ") + U32_LEN)
+
+/* --- values: written at p, which has room; each returns the new end ---- */
+
+static const char dig2[201] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Exactly four digits of v < 10000. */
+static inline char *w_4(char *p, uint32_t v)
+{
+	memcpy(p, dig2 + 2 * (v / 100), 2);
+	memcpy(p + 2, dig2 + 2 * (v % 100), 2);
+	return p + 4;
+}
+
+/* One to four digits of v < 10000, no leading zeros. */
+static inline char *w_upto4(char *p, uint32_t v)
+{
+	if (v < 100) {
+		if (v < 10) {
+			*p = (char)('0' + v);
+			return p + 1;
+		}
+		memcpy(p, dig2 + 2 * v, 2);
+		return p + 2;
+	}
+	if (v < 1000) {
+		*p = (char)('0' + v / 100);
+		memcpy(p + 1, dig2 + 2 * (v % 100), 2);
+		return p + 3;
+	}
+	return w_4(p, v);
+}
+
+/* Numbers of three digits or more (w_u32() writes the short ones): in
+ * groups of four digits, no loop. */
+__attribute__((noinline))
+static char *w_u32_long(char *p, uint32_t v)
+{
+	if (v < 10000)
+		return w_upto4(p, v);
+	if (v < 100000) {
+		*p = (char)('0' + v / 10000);
+		return w_4(p + 1, v % 10000);
+	}
+	if (v < 100000000) {
+		p = w_upto4(p, v / 10000);
+		return w_4(p, v % 10000);
+	}
+	p = w_upto4(p, v / 100000000);
+	v %= 100000000;
+	p = w_4(p, v / 10000);
+	return w_4(p, v % 10000);
+}
+
+/* %u.  Most numbers in a line are below 100: those inline, at each call
+ * site, so each has a branch of its own to predict. */
+static inline char *w_u32(char *p, uint32_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	if (v < 100) {
+		memcpy(p, dig2 + 2 * v, 2);
+		return p + 2;
+	}
+	return w_u32_long(p, v);
 }
 
 static const char hex_lower[] = "0123456789abcdef";
 static const char hex_upper[] = "0123456789ABCDEF";
 
-static void put_hex2(struct lb *b, uint8_t v, const char *digits)
-{
-	char tmp[2] = { digits[v >> 4], digits[v & 15] };
+/* Two lowercase hex digits for each byte value. */
+static const char hex2[513] =
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
-	put(b, tmp, 2);
+/* %02x */
+static inline char *w_x2(char *p, uint8_t v)
+{
+	memcpy(p, hex2 + 2 * v, 2);
+	return p + 2;
+}
+
+/* %02X (TOS=, PREC=) */
+static inline char *w_X2(char *p, uint8_t v)
+{
+	p[0] = hex_upper[v >> 4];
+	p[1] = hex_upper[v & 15];
+	return p + 2;
 }
 
 /* %x: lowercase, no leading zeros */
-static void put_hex(struct lb *b, uint32_t v)
+static char *w_x32(char *p, uint32_t v)
 {
-	char tmp[8];
-	size_t i = sizeof(tmp);
+	int n = v ? (32 - __builtin_clz(v) + 3) / 4 : 1;
 
-	do {
-		tmp[--i] = hex_lower[v & 15];
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = hex_lower[v & 15];
 		v >>= 4;
-	} while (v);
-	put(b, tmp + i, sizeof(tmp) - i);
+	}
+	return p + n;
 }
 
 /* %08x */
+static char *w_x8(char *p, uint32_t v)
+{
+	p = w_x2(p, (uint8_t)(v >> 24));
+	p = w_x2(p, (uint8_t)(v >> 16));
+	p = w_x2(p, (uint8_t)(v >> 8));
+	return w_x2(p, (uint8_t)v);
+}
+
+/* %pI4 is inet_ntop()'s form: addr_text_ip4() (at most IP4_LEN). */
+#define w_ip4 addr_text_ip4
+
+/* %pI6: eight groups of four lowercase hex digits, never compressed */
+static char *w_ip6(char *p, const uint8_t *a)
+{
+	p = w_x2(p, a[0]);
+	p = w_x2(p, a[1]);
+	for (int i = 2; i < 16; i += 2) {
+		*p++ = ':';
+		p = w_x2(p, a[i]);
+		p = w_x2(p, a[i + 1]);
+	}
+	return p;
+}
+
+/* %pM */
+static char *w_mac(char *p, const uint8_t *a)
+{
+	p = w_x2(p, a[0]);
+	for (int i = 1; i < 6; i++) {
+		*p++ = ':';
+		p = w_x2(p, a[i]);
+	}
+	return p;
+}
+
+/* The hex digits of 4 bytes, upper case, in the order they are in memory:
+ * 8 chars for an 8-byte store (little-endian only; as in fmt_json.c). */
+static inline uint64_t hex4_upper(const uint8_t *d)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint32_t v;
+	uint64_t t, n;
+
+	memcpy(&v, d, 4);
+	/* byte i of v into 16-bit lane i, its high nibble first */
+	t = v;
+	t = (t | t << 16) & 0x0000ffff0000ffffull;
+	t = (t | t << 8) & 0x00ff00ff00ff00ffull;
+	n = (t >> 4 & 0x000f000f000f000full) | (t & 0x000f000f000f000full) << 8;
+	/* nibble -> '0'..'9', 'A'..'F' */
+	return n + ones * '0' + ((n + ones * 6) >> 4 & ones) * ('A' - '9' - 1);
+}
+
+/* Option bytes as %02X each: 2 * n chars.  Options are whole 32-bit
+ * words, so this goes 4 bytes at a time. */
+static char *w_hexdump(char *p, const uint8_t *d, size_t n)
+{
+	size_t i = 0;
+
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+		for (; i + 4 <= n; i += 4) {
+			uint64_t h = hex4_upper(d + i);
+
+			memcpy(p, &h, 8);
+			p += 8;
+		}
+	}
+	for (; i < n; i++)
+		p = w_X2(p, d[i]);
+	return p;
+}
+
+/* --- appenders for the rarer fields: a section each ---------------------- */
+
+static void put_u(struct lb *b, uint32_t v)
+{
+	char *q, *p;
+
+	SEC(U32_LEN);
+	p = w_u32(p, v);
+	END();
+}
+
+static void put_hex(struct lb *b, uint32_t v)
+{
+	char *q, *p;
+
+	SEC(8);
+	p = w_x32(p, v);
+	END();
+}
+
 static void put_hex8(struct lb *b, uint32_t v)
 {
-	for (int shift = 24; shift >= 0; shift -= 8)
-		put_hex2(b, (uint8_t)(v >> shift), hex_lower);
+	char *q, *p;
+
+	SEC(8);
+	p = w_x8(p, v);
+	END();
+}
+
+/* %04x */
+static void put_hex4(struct lb *b, uint16_t v)
+{
+	char *q, *p;
+
+	SEC(4);
+	p = w_x2(p, (uint8_t)(v >> 8));
+	p = w_x2(p, (uint8_t)v);
+	END();
 }
 
 static void put_ip4(struct lb *b, const uint8_t *a)
 {
-	for (int i = 0; i < 4; i++) {
-		if (i)
-			putc_(b, '.');
-		put_u(b, a[i]);
-	}
+	char *q, *p;
+
+	SEC(IP4_LEN);
+	p = w_ip4(p, a);
+	END();
 }
 
-/* %pI6: eight groups of four lowercase hex digits, never compressed */
-static void put_ip6(struct lb *b, const uint8_t *a)
-{
-	for (int i = 0; i < 16; i += 2) {
-		if (i)
-			putc_(b, ':');
-		put_hex2(b, a[i], hex_lower);
-		put_hex2(b, a[i + 1], hex_lower);
-	}
-}
-
-/* %pM */
 static void put_mac(struct lb *b, const uint8_t *a)
 {
-	for (int i = 0; i < 6; i++) {
-		if (i)
-			putc_(b, ':');
-		put_hex2(b, a[i], hex_lower);
-	}
+	char *q, *p;
+
+	SEC(MAC_LEN);
+	p = w_mac(p, a);
+	END();
 }
 
-static void put_hexdump(struct lb *b, const uint8_t *p, size_t n)
-{
-	char *o;
+/* n bytes as %02x joined by ':' (MAC=), any n: in chunks of bounded size. */
+#define HEXCOLON_CHUNK 64
+_Static_assert(3 * HEXCOLON_CHUNK <= LB_TMP, "a MAC= chunk fits tmp");
 
-	if (2 * n > b->size - b->len) {         /* rare: the slow way */
-		for (size_t i = 0; i < n; i++)
-			put_hex2(b, p[i], hex_upper);
-		return;
+static void put_hexcolon(struct lb *b, const uint8_t *d, size_t n)
+{
+	char *q, *p;
+
+	for (size_t i = 0; i < n;) {
+		size_t e = n - i > HEXCOLON_CHUNK ? i + HEXCOLON_CHUNK : n;
+
+		SEC(3 * (e - i));
+		if (i == 0)
+			p = w_x2(p, d[i++]);
+		for (; i < e; i++) {
+			*p++ = ':';
+			p = w_x2(p, d[i]);
+		}
+		END();
 	}
-	o = b->p + b->len;
-	for (size_t i = 0; i < n; i++) {
-		*o++ = hex_upper[p[i] >> 4];
-		*o++ = hex_upper[p[i] & 15];
-	}
-	b->len += 2 * n;
 }
 
 static bool needs_escape(unsigned char c)
@@ -141,21 +388,52 @@ static bool needs_escape(unsigned char c)
 	return c < 0x20 || c >= 0x7f || c == '\\';
 }
 
+/* The high bit of each byte of x that needs escaping; not zero exactly
+ * when one does (a borrow only starts at a byte that needs it). */
+static inline uint64_t escapes8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t bs = x ^ (ones * '\\'), del = x ^ (ones * 0x7f);
+
+	return (x | ((x - ones * 0x20) & ~x) | ((bs - ones) & ~bs) |
+		((del - ones) & ~del)) & (ones * 0x80);
+}
+
+/* How many bytes of s come before the first that needs escaping: 8 at a
+ * time, then byte by byte in the word that has it. */
+static size_t plain_run(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		if (escapes8(x))
+			break;
+	}
+	for (; i < n; i++)
+		if (needs_escape((unsigned char)s[i]))
+			break;
+	return i;
+}
+
 static void put_escaped(struct lb *b, const char *s, size_t n)
 {
-	size_t run = 0;
+	for (;;) {
+		size_t run = plain_run(s, n);
+		char *q, *p;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!needs_escape(c))
-			continue;
-		put(b, s + run, i - run);
-		PUTS(b, "\\x");
-		put_hex2(b, c, hex_lower);
-		run = i + 1;
+		put(b, s, run);
+		if (run == n)
+			return;
+		SEC(4);
+		p = CPY(p, "\\x");
+		p = w_x2(p, (uint8_t)s[run]);
+		END();
+		s += run + 1;
+		n -= run + 1;
 	}
-	put(b, s + run, n - run);
 }
 
 static void put_ifname(struct lb *b, const char *name)
@@ -192,12 +470,22 @@ static const uint8_t *hp(const struct pkt *k, uint32_t off, uint32_t n)
 }
 
 /* "INCOMPLETE [%u bytes] ": the kernel computes skb->len - offset in
- * unsigned arithmetic, so an offset beyond the end wraps; so do we. */
+ * unsigned arithmetic, so an offset beyond the end wraps; so do we.
+ * INCOMPLETE_LEN bytes at most. */
+static char *w_incomplete(char *p, const struct pkt *k, uint32_t off)
+{
+	p = CPY(p, "INCOMPLETE [");
+	p = w_u32(p, k->lim - off);
+	return CPY(p, " bytes] ");
+}
+
 static void put_incomplete(struct lb *b, const struct pkt *k, uint32_t off)
 {
-	PUTS(b, "INCOMPLETE [");
-	put_u(b, k->lim - off);
-	PUTS(b, " bytes] ");
+	char *q, *p;
+
+	SEC(INCOMPLETE_LEN);
+	p = w_incomplete(p, k, off);
+	END();
 }
 
 /* The kernel's LOG target prints UID= only for a socket in the packet's
@@ -215,30 +503,47 @@ static bool uid_is_local(const struct nflog_meta *m)
 	return true;
 }
 
+#define UID_MARK_MAX (KEYS("UID= GID= MARK=0x  ") + 2 * U32_LEN + 8)
+
 static void put_uid_mark(struct lb *b, const struct pkt *k)
 {
 	const struct nflog_meta *m = k->meta;
+	char *q, *p;
 
+	SEC(UID_MARK_MAX);
 	if ((k->flags & LOG_F_UID) && (m->present & NFLOG_HAVE_UID) &&
 	    uid_is_local(m)) {
-		PUTS(b, "UID=");
-		put_u(b, m->uid);
-		PUTS(b, " GID=");
-		put_u(b, m->gid);
-		putc_(b, ' ');
+		p = CPY(p, "UID=");
+		p = w_u32(p, m->uid);
+		p = CPY(p, " GID=");
+		p = w_u32(p, m->gid);
+		*p++ = ' ';
 	}
 	if ((m->present & NFLOG_HAVE_MARK) && m->mark) {
-		PUTS(b, "MARK=0x");
-		put_hex(b, m->mark);
-		putc_(b, ' ');
+		p = CPY(p, "MARK=0x");
+		p = w_x32(p, m->mark);
+		*p++ = ' ';
 	}
+	END();
 }
+
+/* PROTO=TCP, then INCOMPLETE or the header and its options (at most 40
+ * bytes, each written as two hex digits). */
+#define TCP_FLAGS_LEN KEYS("AE CWR ECE URG ACK PSH RST SYN FIN ")
+#define TCP_MAX (KEYS("PROTO=TCP ") +                                     \
+		 KEYS("SPT= DPT= SEQ= ACK= WINDOW= RES=0x URGP= ") +       \
+		 2 * U16_LEN + 2 * U32_LEN + U16_LEN + 2 + TCP_FLAGS_LEN + \
+		 U16_LEN + KEYS("OPT () ") + 2 * 40)
+_Static_assert(TCP_MAX <= LB_TMP, "the TCP section fits tmp");
 
 /* Returns true when the caller must stop (the kernel's "return 1"). */
 static bool dump_tcp(struct lb *b, const struct pkt *k, bool fragment,
 		     uint32_t off)
 {
 	const uint8_t *th;
+	/* Each name is copied whole (4 bytes, AE's NUL included) and the
+	 * output moves on by len when the flag is set: no branch per flag.
+	 * Whatever an unset flag left past the end is overwritten by URGP=. */
 	static const struct {
 		uint16_t bit;
 		uint8_t len;
@@ -250,41 +555,47 @@ static bool dump_tcp(struct lb *b, const struct pkt *k, bool fragment,
 	};
 	uint16_t flags;
 	uint32_t optsize;
+	char *q, *p;
 
-	PUTS(b, "PROTO=TCP ");
-	if (fragment)
+	SEC(TCP_MAX);
+	p = CPY(p, "PROTO=TCP ");
+	if (fragment) {
+		END();
 		return false;
+	}
 	th = hp(k, off, 20);
 	if (!th) {
-		put_incomplete(b, k, off);
+		p = w_incomplete(p, k, off);
+		END();
 		return true;
 	}
-	PUTS(b, "SPT=");
-	put_u(b, rd16(th));
-	PUTS(b, " DPT=");
-	put_u(b, rd16(th + 2));
-	putc_(b, ' ');
+	p = CPY(p, "SPT=");
+	p = w_u32(p, rd16(th));
+	p = CPY(p, " DPT=");
+	p = w_u32(p, rd16(th + 2));
+	*p++ = ' ';
 	if (k->flags & LOG_F_TCPSEQ) {
-		PUTS(b, "SEQ=");
-		put_u(b, rd32(th + 4));
-		PUTS(b, " ACK=");
-		put_u(b, rd32(th + 8));
-		putc_(b, ' ');
+		p = CPY(p, "SEQ=");
+		p = w_u32(p, rd32(th + 4));
+		p = CPY(p, " ACK=");
+		p = w_u32(p, rd32(th + 8));
+		*p++ = ' ';
 	}
-	PUTS(b, "WINDOW=");
-	put_u(b, rd16(th + 14));
+	p = CPY(p, "WINDOW=");
+	p = w_u32(p, rd16(th + 14));
 	/* TCP_RESERVED_BITS is the three bits between the data offset and
 	 * AE; the kernel prints them shifted right by 22 from the flag word. */
-	PUTS(b, " RES=0x");
-	put_hex2(b, (uint8_t)((th[12] & 0x0e) << 2), hex_lower);
-	putc_(b, ' ');
+	p = CPY(p, " RES=0x");
+	p = w_x2(p, (uint8_t)((th[12] & 0x0e) << 2));
+	*p++ = ' ';
 	flags = (uint16_t)((th[12] & 1) << 8 | th[13]);
-	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-		if (flags & flag_names[i].bit)
-			put(b, flag_names[i].name, flag_names[i].len);
-	PUTS(b, "URGP=");
-	put_u(b, rd16(th + 18));
-	putc_(b, ' ');
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		memcpy(p, flag_names[i].name, 4);
+		p += (flags & flag_names[i].bit) ? flag_names[i].len : 0;
+	}
+	p = CPY(p, "URGP=");
+	p = w_u32(p, rd16(th + 18));
+	*p++ = ' ';
 
 	optsize = (th[12] >> 4) * 4u;
 	if ((k->flags & LOG_F_TCPOPT) && optsize > 20) {
@@ -293,39 +604,51 @@ static bool dump_tcp(struct lb *b, const struct pkt *k, bool fragment,
 		optsize -= 20;
 		op = hp(k, off + 20, optsize);
 		if (!op) {
-			PUTS(b, "OPT (TRUNCATED)");
+			p = CPY(p, "OPT (TRUNCATED)");
+			END();
 			return true;
 		}
-		PUTS(b, "OPT (");
-		put_hexdump(b, op, optsize);
-		PUTS(b, ") ");
+		p = CPY(p, "OPT (");
+		p = w_hexdump(p, op, optsize);
+		p = CPY(p, ") ");
 	}
+	END();
 	return false;
 }
+
+#define UDP_MAX (KEYS("PROTO=UDPLITE SPT= DPT= LEN= ") + 3 * U16_LEN)
+_Static_assert(KEYS("PROTO=UDPLITE ") + INCOMPLETE_LEN <= UDP_MAX,
+	       "UDP_MAX covers INCOMPLETE");
 
 static bool dump_udp(struct lb *b, const struct pkt *k, uint8_t proto,
 		     bool fragment, uint32_t off)
 {
 	const uint8_t *uh;
+	char *q, *p;
 
+	SEC(UDP_MAX);
 	if (proto == 17)
-		PUTS(b, "PROTO=UDP ");
+		p = CPY(p, "PROTO=UDP ");
 	else
-		PUTS(b, "PROTO=UDPLITE ");
-	if (fragment)
+		p = CPY(p, "PROTO=UDPLITE ");
+	if (fragment) {
+		END();
 		return false;
+	}
 	uh = hp(k, off, 8);
 	if (!uh) {
-		put_incomplete(b, k, off);
+		p = w_incomplete(p, k, off);
+		END();
 		return true;
 	}
-	PUTS(b, "SPT=");
-	put_u(b, rd16(uh));
-	PUTS(b, " DPT=");
-	put_u(b, rd16(uh + 2));
-	PUTS(b, " LEN=");
-	put_u(b, rd16(uh + 4));
-	putc_(b, ' ');
+	p = CPY(p, "SPT=");
+	p = w_u32(p, rd16(uh));
+	p = CPY(p, " DPT=");
+	p = w_u32(p, rd16(uh + 2));
+	p = CPY(p, " LEN=");
+	p = w_u32(p, rd16(uh + 4));
+	*p++ = ' ';
+	END();
 	return false;
 }
 
@@ -347,46 +670,64 @@ static uint32_t icmp_required_len(uint8_t type)
 	}
 }
 
+/* The IPv4 header up to the fragment offset; its options (at most 40
+ * bytes). */
+#define IP4_MAX (KEYS("SRC= DST= LEN= TOS=0x PREC=0x TTL= ID= ") +     \
+		 2 * IP4_LEN + U16_LEN + 2 + 2 + U8_LEN + U16_LEN +      \
+		 KEYS("CE DF MF FRAG: ") + 4)
+#define IP4_OPT_MAX (KEYS("OPT () ") + 2 * 40)
+/* ICMP: the head, then INCOMPLETE or the longest fields before the
+ * quoted packet (GATEWAY= and '['), or MTU= when there is none. */
+#define ICMP_MAX (KEYS("PROTO=ICMP TYPE= CODE= ") + 2 * U8_LEN +         \
+		  KEYS("GATEWAY= [MTU= ") + IP4_LEN + U16_LEN)
+#define ICMP_TAIL_MAX (KEYS("] MTU= ") + U16_LEN)
+_Static_assert(IP4_MAX <= LB_TMP && ICMP_MAX <= LB_TMP, "sections fit tmp");
+_Static_assert(INCOMPLETE_LEN <= KEYS("GATEWAY= [MTU= ") + IP4_LEN + U16_LEN,
+	       "ICMP_MAX covers INCOMPLETE");
+
 static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 {
 	const uint8_t *ih = hp(k, iphoff, 20);
 	uint16_t frag;
 	uint32_t ihl, l4;
 	bool fragment;
+	char *q, *p;
 
 	if (!ih) {
 		PUTS(b, "TRUNCATED");
 		return;
 	}
-	PUTS(b, "SRC=");
-	put_ip4(b, ih + 12);
-	PUTS(b, " DST=");
-	put_ip4(b, ih + 16);
-	PUTS(b, " LEN=");
-	put_u(b, rd16(ih + 2));
-	PUTS(b, " TOS=0x");
-	put_hex2(b, ih[1] & 0x1e, hex_upper);
-	PUTS(b, " PREC=0x");
-	put_hex2(b, ih[1] & 0xe0, hex_upper);
-	PUTS(b, " TTL=");
-	put_u(b, ih[8]);
-	PUTS(b, " ID=");
-	put_u(b, rd16(ih + 4));
-	putc_(b, ' ');
+	SEC(IP4_MAX);
+	p = CPY(p, "SRC=");
+	p = w_ip4(p, ih + 12);
+	p = CPY(p, " DST=");
+	p = w_ip4(p, ih + 16);
+	p = CPY(p, " LEN=");
+	p = w_u32(p, rd16(ih + 2));
+	p = CPY(p, " TOS=0x");
+	p = w_X2(p, ih[1] & 0x1e);
+	p = CPY(p, " PREC=0x");
+	p = w_X2(p, ih[1] & 0xe0);
+	p = CPY(p, " TTL=");
+	p = w_u32(p, ih[8]);
+	p = CPY(p, " ID=");
+	p = w_u32(p, rd16(ih + 4));
+	*p++ = ' ';
 
 	frag = rd16(ih + 6);
 	if (frag & 0x8000)
-		PUTS(b, "CE ");
+		p = CPY(p, "CE ");
 	if (frag & 0x4000)
-		PUTS(b, "DF ");
+		p = CPY(p, "DF ");
 	if (frag & 0x2000)
-		PUTS(b, "MF ");
+		p = CPY(p, "MF ");
 	fragment = frag & 0x1fff;
 	if (fragment) {
-		PUTS(b, "FRAG:");
-		put_u(b, frag & 0x1fff);
-		putc_(b, ' ');
+		p = CPY(p, "FRAG:");
+		p = w_u32(p, frag & 0x1fff);
+		*p++ = ' ';
 	}
+	END();
 
 	ihl = (ih[0] & 0x0f) * 4u;
 	if ((k->flags & LOG_F_IPOPT) && ihl > 20) {
@@ -396,9 +737,11 @@ static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 			PUTS(b, "TRUNCATED");
 			return;
 		}
-		PUTS(b, "OPT (");
-		put_hexdump(b, op, ihl - 20);
-		PUTS(b, ") ");
+		SEC(IP4_OPT_MAX);
+		p = CPY(p, "OPT (");
+		p = w_hexdump(p, op, ihl - 20);
+		p = CPY(p, ") ");
+		END();
 	}
 
 	l4 = iphoff + ihl;
@@ -416,58 +759,68 @@ static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 		const uint8_t *ich;
 		uint32_t req;
 
-		PUTS(b, "PROTO=ICMP ");
-		if (fragment)
-			break;
-		ich = hp(k, l4, 8);
-		if (!ich) {
-			put_incomplete(b, k, l4);
+		SEC(ICMP_MAX);
+		p = CPY(p, "PROTO=ICMP ");
+		if (fragment) {
+			END();
 			break;
 		}
-		PUTS(b, "TYPE=");
-		put_u(b, ich[0]);
-		PUTS(b, " CODE=");
-		put_u(b, ich[1]);
-		putc_(b, ' ');
+		ich = hp(k, l4, 8);
+		if (!ich) {
+			p = w_incomplete(p, k, l4);
+			END();
+			break;
+		}
+		p = CPY(p, "TYPE=");
+		p = w_u32(p, ich[0]);
+		p = CPY(p, " CODE=");
+		p = w_u32(p, ich[1]);
+		*p++ = ' ';
 		req = icmp_required_len(ich[0]);
 		if (req && k->lim - l4 < req) {
-			put_incomplete(b, k, l4);
+			p = w_incomplete(p, k, l4);
+			END();
 			break;
 		}
 		switch (ich[0]) {
 		case 0:
 		case 8:
-			PUTS(b, "ID=");
-			put_u(b, rd16(ich + 4));
-			PUTS(b, " SEQ=");
-			put_u(b, rd16(ich + 6));
-			putc_(b, ' ');
+			p = CPY(p, "ID=");
+			p = w_u32(p, rd16(ich + 4));
+			p = CPY(p, " SEQ=");
+			p = w_u32(p, rd16(ich + 6));
+			*p++ = ' ';
 			break;
 		case 12:
-			PUTS(b, "PARAMETER=");
-			put_u(b, ich[4]);
-			putc_(b, ' ');
+			p = CPY(p, "PARAMETER=");
+			p = w_u32(p, ich[4]);
+			*p++ = ' ';
 			break;
 		case 5:
-			PUTS(b, "GATEWAY=");
-			put_ip4(b, ich + 4);
-			putc_(b, ' ');
+			p = CPY(p, "GATEWAY=");
+			p = w_ip4(p, ich + 4);
+			*p++ = ' ';
 			__attribute__((fallthrough));
 		case 3:
 		case 4:
 		case 11:
 			if (iphoff == 0) {      /* only recurse once */
-				putc_(b, '[');
+				*p++ = '[';
+				/* the quoted packet writes sections of its
+				 * own: close ours around it */
+				END();
 				dump_ipv4(b, k, l4 + 8);
-				PUTS(b, "] ");
+				SEC(ICMP_TAIL_MAX);
+				p = CPY(p, "] ");
 			}
 			if (ich[0] == 3 && ich[1] == 4) {
-				PUTS(b, "MTU=");
-				put_u(b, rd16(ich + 6));
-				putc_(b, ' ');
+				p = CPY(p, "MTU=");
+				p = w_u32(p, rd16(ich + 6));
+				*p++ = ' ';
 			}
 			break;
 		}
+		END();
 		break;
 	}
 	case 51: {
@@ -512,6 +865,17 @@ static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 		put_uid_mark(b, k);
 }
 
+/* The IPv6 header up to FLOWLBL= (LEN= is the payload length + 40). */
+#define IP6_MAX (KEYS("SRC= DST= LEN= TC= HOPLIMIT= FLOWLBL= ") +         \
+		 2 * IP6_LEN + 6 + U8_LEN + U8_LEN + 7)
+/* ICMPv6: as ICMP_MAX, with POINTER= and a 32-bit MTU= */
+#define ICMP6_MAX (KEYS("PROTO=ICMPv6 TYPE= CODE= ") + 2 * U8_LEN +       \
+		   KEYS("POINTER= [MTU= ") + 8 + U32_LEN)
+#define ICMP6_TAIL_MAX (KEYS("] MTU= ") + U32_LEN)
+_Static_assert(IP6_MAX <= LB_TMP && ICMP6_MAX <= LB_TMP, "sections fit tmp");
+_Static_assert(INCOMPLETE_LEN <= KEYS("POINTER= [MTU= ") + 8 + U32_LEN,
+	       "ICMP6_MAX covers INCOMPLETE");
+
 static void dump_ipv6(struct lb *b, const struct pkt *k, uint32_t ip6hoff,
 		      bool recurse)
 {
@@ -520,25 +884,28 @@ static void dump_ipv6(struct lb *b, const struct pkt *k, uint32_t ip6hoff,
 	bool fragment = false;
 	uint32_t ptr, word;
 	uint8_t cur;
+	char *q, *p;
 
 	if (!ih) {
 		PUTS(b, "TRUNCATED");
 		return;
 	}
 	word = rd32(ih);
-	PUTS(b, "SRC=");
-	put_ip6(b, ih + 8);
-	PUTS(b, " DST=");
-	put_ip6(b, ih + 24);
-	PUTS(b, " LEN=");
-	put_u(b, rd16(ih + 4) + 40u);
-	PUTS(b, " TC=");
-	put_u(b, (word >> 20) & 0xff);
-	PUTS(b, " HOPLIMIT=");
-	put_u(b, ih[7]);
-	PUTS(b, " FLOWLBL=");
-	put_u(b, word & 0xfffff);
-	putc_(b, ' ');
+	SEC(IP6_MAX);
+	p = CPY(p, "SRC=");
+	p = w_ip6(p, ih + 8);
+	p = CPY(p, " DST=");
+	p = w_ip6(p, ih + 24);
+	p = CPY(p, " LEN=");
+	p = w_u32(p, rd16(ih + 4) + 40u);
+	p = CPY(p, " TC=");
+	p = w_u32(p, (word >> 20) & 0xff);
+	p = CPY(p, " HOPLIMIT=");
+	p = w_u32(p, ih[7]);
+	p = CPY(p, " FLOWLBL=");
+	p = w_u32(p, word & 0xfffff);
+	*p++ = ' ';
+	END();
 
 	/* Every extension header is at least 8 bytes, so ptr passes lim
 	 * after at most lim / 8 rounds: the walk is bounded. */
@@ -649,48 +1016,57 @@ static void dump_ipv6(struct lb *b, const struct pkt *k, uint32_t ip6hoff,
 	case 58: {
 		const uint8_t *ic;
 
-		PUTS(b, "PROTO=ICMPv6 ");
-		if (fragment)
+		SEC(ICMP6_MAX);
+		p = CPY(p, "PROTO=ICMPv6 ");
+		if (fragment) {
+			END();
 			break;
+		}
 		ic = hp(k, ptr, 8);
 		if (!ic) {
-			put_incomplete(b, k, ptr);
+			p = w_incomplete(p, k, ptr);
+			END();
 			return;
 		}
-		PUTS(b, "TYPE=");
-		put_u(b, ic[0]);
-		PUTS(b, " CODE=");
-		put_u(b, ic[1]);
-		putc_(b, ' ');
+		p = CPY(p, "TYPE=");
+		p = w_u32(p, ic[0]);
+		p = CPY(p, " CODE=");
+		p = w_u32(p, ic[1]);
+		*p++ = ' ';
 		switch (ic[0]) {
 		case 128:
 		case 129:
-			PUTS(b, "ID=");
-			put_u(b, rd16(ic + 4));
-			PUTS(b, " SEQ=");
-			put_u(b, rd16(ic + 6));
-			putc_(b, ' ');
+			p = CPY(p, "ID=");
+			p = w_u32(p, rd16(ic + 4));
+			p = CPY(p, " SEQ=");
+			p = w_u32(p, rd16(ic + 6));
+			*p++ = ' ';
 			break;
 		case 4:
-			PUTS(b, "POINTER=");
-			put_hex8(b, rd32(ic + 4));
-			putc_(b, ' ');
+			p = CPY(p, "POINTER=");
+			p = w_x8(p, rd32(ic + 4));
+			*p++ = ' ';
 			__attribute__((fallthrough));
 		case 1:
 		case 2:
 		case 3:
 			if (recurse) {
-				putc_(b, '[');
+				*p++ = '[';
+				/* the quoted packet writes sections of its
+				 * own: close ours around it */
+				END();
 				dump_ipv6(b, k, ptr + 8, false);
-				PUTS(b, "] ");
+				SEC(ICMP6_TAIL_MAX);
+				p = CPY(p, "] ");
 			}
 			if (ic[0] == 2) {
-				PUTS(b, "MTU=");
-				put_u(b, rd32(ic + 4));
-				putc_(b, ' ');
+				p = CPY(p, "MTU=");
+				p = w_u32(p, rd32(ic + 4));
+				*p++ = ' ';
 			}
 			break;
 		}
+		END();
 		break;
 	}
 	default:
@@ -715,39 +1091,41 @@ static void dump_mac(struct lb *b, const struct pkt *k)
 		return;
 	}
 	PUTS(b, "MAC=");
-	if (have_hdr) {
-		for (size_t i = 0; i < m->hwheader_len; i++) {
-			if (i)
-				putc_(b, ':');
-			put_hex2(b, m->hwheader[i], hex_lower);
-		}
-	}
+	if (have_hdr)
+		put_hexcolon(b, m->hwheader, m->hwheader_len);
 	putc_(b, ' ');
 }
+
+#define MAC_DECODED_MAX (KEYS("MACSRC= MACDST= VPROTO= VID= MACPROTO= ") + \
+			 2 * MAC_LEN + 4 + U16_LEN + 4)
 
 /* MACSRC= MACDST= [VPROTO= VID=] MACPROTO= : the macdecode form, shared by
  * IP and ARP.  False when the header is not there to decode. */
 static bool dump_mac_decoded(struct lb *b, const struct nflog_meta *m)
 {
+	char *q, *p;
+
 	if (!(m->present & NFLOG_HAVE_HWHEADER) || m->hwheader_len < 14)
 		return false;
-	PUTS(b, "MACSRC=");
-	put_mac(b, m->hwheader + 6);
-	PUTS(b, " MACDST=");
-	put_mac(b, m->hwheader);
-	putc_(b, ' ');
+	SEC(MAC_DECODED_MAX);
+	p = CPY(p, "MACSRC=");
+	p = w_mac(p, m->hwheader + 6);
+	p = CPY(p, " MACDST=");
+	p = w_mac(p, m->hwheader);
+	*p++ = ' ';
 	if (m->present & NFLOG_HAVE_VLAN) {
-		PUTS(b, "VPROTO=");
-		put_hex2(b, (uint8_t)(m->vlan_proto >> 8), hex_lower);
-		put_hex2(b, (uint8_t)m->vlan_proto, hex_lower);
-		PUTS(b, " VID=");
-		put_u(b, m->vlan_tci);
-		putc_(b, ' ');
+		p = CPY(p, "VPROTO=");
+		p = w_x2(p, (uint8_t)(m->vlan_proto >> 8));
+		p = w_x2(p, (uint8_t)m->vlan_proto);
+		p = CPY(p, " VID=");
+		p = w_u32(p, m->vlan_tci);
+		*p++ = ' ';
 	}
-	PUTS(b, "MACPROTO=");
-	put_hex2(b, m->hwheader[12], hex_lower);
-	put_hex2(b, m->hwheader[13], hex_lower);
-	putc_(b, ' ');
+	p = CPY(p, "MACPROTO=");
+	p = w_x2(p, m->hwheader[12]);
+	p = w_x2(p, m->hwheader[13]);
+	*p++ = ' ';
+	END();
 	return true;
 }
 
@@ -766,8 +1144,7 @@ static void dump_arp(struct lb *b, const struct pkt *k)
 	PUTS(b, "ARP HTYPE=");
 	put_u(b, rd16(ah));
 	PUTS(b, " PTYPE=0x");
-	put_hex2(b, ah[2], hex_lower);
-	put_hex2(b, ah[3], hex_lower);
+	put_hex4(b, rd16(ah + 2));
 	PUTS(b, " OPCODE=");
 	put_u(b, rd16(ah + 6));
 	if (rd16(ah) != ARPHRD_ETHER || ah[4] != ETH_ALEN || ah[5] != 4)
@@ -801,7 +1178,8 @@ int fmt_log(const struct record *rec, const struct log_ifnames *ifn,
 {
 	const struct nflog_meta *m = rec->meta;
 	const struct ip_layer *ip = &rec->ip;
-	struct lb b = { .p = buf, .size = size ? size - 1 : 0 };
+	struct lb b;    /* not zeroed: tmp is only read after it was written */
+	size_t room;
 	struct pkt k = {
 		.base = ip->l3,
 		.lim = ip->avail < ip->wire_len ? ip->avail : ip->wire_len,
@@ -816,8 +1194,12 @@ int fmt_log(const struct record *rec, const struct log_ifnames *ifn,
 		return -ENOSPC;
 	/* The kernel builds the line in a 1019-byte buffer that starts with
 	 * the two-byte log level and silently drops what does not fit. */
-	if (b.size > FMT_LOG_KERNEL_MAX)
-		b.size = FMT_LOG_KERNEL_MAX;
+	room = size - 1;
+	if (room > FMT_LOG_KERNEL_MAX)
+		room = FMT_LOG_KERNEL_MAX;
+	b.p = buf;
+	b.end = buf + room;
+	b.over = false;
 
 	if (m->present & NFLOG_HAVE_PREFIX)
 		put_escaped(&b, m->prefix, m->prefix_len);
@@ -875,19 +1257,22 @@ int fmt_log(const struct record *rec, const struct log_ifnames *ifn,
 		dump_mac(&b, &k);
 	}
 
-	buf[b.len] = '\0';
+	*b.p = '\0';
 	/* Cut at the kernel's limit: the kernel's line, not an error. */
-	if (b.over && b.size == FMT_LOG_KERNEL_MAX)
-		return (int)b.len;
-	return b.over ? -ENOSPC : (int)b.len;
+	if (b.over && room == FMT_LOG_KERNEL_MAX)
+		return (int)(b.p - buf);
+	return b.over ? -ENOSPC : (int)(b.p - buf);
 }
 
 int fmt_log_escape(const char *s, size_t len, char *buf, size_t size)
 {
-	struct lb b = { .p = buf, .size = size };
+	struct lb b;
 
+	b.p = buf;
+	b.end = buf + size;
+	b.over = false;
 	put_escaped(&b, s, len);
-	return b.over ? -ENOSPC : (int)b.len;
+	return b.over ? -ENOSPC : (int)(b.p - buf);
 }
 
 int fmt_log_parse_flags(const char *list, unsigned int *flags,
