@@ -23,6 +23,7 @@
 #include "fmt_journal.h"
 
 #include "addr_text.h"
+#include "dec_text.h"
 #include "ct_reason.h"
 
 #include <assert.h>
@@ -136,84 +137,10 @@ static inline void jb_close(struct jb *b)
  * section of its own. */
 #define NAME_SLACK 32
 
-static const char dig2[201] =
-	"0001020304050607080910111213141516171819"
-	"2021222324252627282930313233343536373839"
-	"4041424344454647484950515253545556575859"
-	"6061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
 static const char hexlo[] = "0123456789abcdef";
 static const char hexup[] = "0123456789ABCDEF";
 
 /* --- values --------------------------------------------------------------- */
-
-/* Exactly four digits of v < 10000. */
-static inline char *put4(char *p, uint32_t v)
-{
-	memcpy(p, dig2 + 2 * (v / 100), 2);
-	memcpy(p + 2, dig2 + 2 * (v % 100), 2);
-	return p + 4;
-}
-
-/* One to four digits of v < 10000, no leading zeros. */
-static inline char *put_upto4(char *p, uint32_t v)
-{
-	if (v < 100) {
-		if (v < 10) {
-			*p = (char)('0' + v);
-			return p + 1;
-		}
-		memcpy(p, dig2 + 2 * v, 2);
-		return p + 2;
-	}
-	if (v < 1000) {
-		*p = (char)('0' + v / 100);
-		memcpy(p + 1, dig2 + 2 * (v % 100), 2);
-		return p + 3;
-	}
-	return put4(p, v);
-}
-
-/* Numbers of three digits or more: in groups of four digits, no loop. */
-__attribute__((noinline))
-static char *put_u32_long(char *p, uint32_t v)
-{
-	if (v < 10000) {
-		if (v < 1000) {
-			*p = (char)('0' + v / 100);
-			memcpy(p + 1, dig2 + 2 * (v % 100), 2);
-			return p + 3;
-		}
-		return put4(p, v);
-	}
-	if (v < 100000) {
-		*p = (char)('0' + v / 10000);
-		return put4(p + 1, v % 10000);
-	}
-	if (v < 100000000) {
-		p = put_upto4(p, v / 10000);
-		return put4(p, v % 10000);
-	}
-	p = put_upto4(p, v / 100000000);
-	v %= 100000000;
-	p = put4(p, v / 10000);
-	return put4(p, v % 10000);
-}
-
-/* Most numbers are below 100: those inline, each call site with a branch
- * of its own to predict. */
-static inline char *put_u32(char *p, uint32_t v)
-{
-	if (v < 10) {
-		*p = (char)('0' + v);
-		return p + 1;
-	}
-	if (v < 100) {
-		memcpy(p, dig2 + 2 * v, 2);
-		return p + 2;
-	}
-	return put_u32_long(p, v);
-}
 
 /* "0x" and at least min hex digits (one at least), as the LOG line prints
  * TOS=, MARK=: upper case when min > 0. */
@@ -340,7 +267,7 @@ void f_u(struct jb *b, const char *key, size_t kl, uint32_t v)
 
 	FIELD(KEY_MAX + U32_LEN);
 	memcpy(p, key, kl);
-	p = put_u32(p + kl, v);
+	p = dec_u32(p + kl, v);
 	DONE();
 }
 
@@ -516,7 +443,7 @@ static void f_proto(struct jb *b, const char *key, size_t kl, uint8_t proto)
 	if (n)
 		p = put_name(b, &q, p, n);
 	else
-		p = put_u32(p, proto);
+		p = dec_u32(p, proto);
 	DONE();
 }
 
@@ -576,7 +503,7 @@ void f_ip(struct jb *b, const struct ip_layer *ip)
 				if (en)
 					p = put_name(b, &q, p, en);
 				else
-					p = put_u32(p, t);
+					p = dec_u32(p, t);
 			}
 			DONE();
 		}
@@ -609,12 +536,12 @@ static char *put_tcpopt(char *p, const struct opt *o)
 		if (!ok || dl != 2)
 			break;
 		CPY(p, "MSS=");
-		return put_u32(p, (unsigned)d[0] << 8 | d[1]);
+		return dec_u32(p, (unsigned)d[0] << 8 | d[1]);
 	case 3:
 		if (!ok || dl != 1)
 			break;
 		CPY(p, "WS=");
-		return put_u32(p, d[0]);
+		return dec_u32(p, d[0]);
 	case 4:
 		if (dl != 0)
 			break;
@@ -626,18 +553,18 @@ static char *put_tcpopt(char *p, const struct opt *o)
 		for (unsigned i = 0; i < dl; i += 8) {
 			if (i)
 				*p++ = ',';
-			p = put_u32(p, be32(d + i));
+			p = dec_u32(p, be32(d + i));
 			*p++ = '-';
-			p = put_u32(p, be32(d + i + 4));
+			p = dec_u32(p, be32(d + i + 4));
 		}
 		return p;
 	case 8:
 		if (!ok || dl != 8)
 			break;
 		CPY(p, "TS=");
-		p = put_u32(p, be32(d));
+		p = dec_u32(p, be32(d));
 		*p++ = '/';
-		return put_u32(p, be32(d + 4));
+		return dec_u32(p, be32(d + 4));
 	case 19:
 		if (dl != 16)
 			break;
@@ -646,14 +573,14 @@ static char *put_tcpopt(char *p, const struct opt *o)
 		if (!ok || dl < 2)
 			break;
 		CPY(p, "AO=");
-		p = put_u32(p, d[0]);
+		p = dec_u32(p, d[0]);
 		*p++ = '/';
-		return put_u32(p, d[1]);
+		return dec_u32(p, d[1]);
 	case 30:
 		if (!ok || dl < 1)
 			break;
 		CPY(p, "MPTCP=");
-		return put_u32(p, d[0] >> 4);
+		return dec_u32(p, d[0] >> 4);
 	case 34:
 		if (!ok || dl > 16)
 			break;
@@ -665,7 +592,7 @@ static char *put_tcpopt(char *p, const struct opt *o)
 		return p;
 	}
 	CPY(p, "OPT");
-	p = put_u32(p, o->kind);
+	p = dec_u32(p, o->kind);
 	if (d && dl) {
 		*p++ = '=';
 		p = put_hex(p, d, dl, 0, true);
@@ -862,7 +789,7 @@ void f_nflog(struct jb *b, const struct nflog_meta *m,
 	F_U(b, "NFLOG_GROUP=", m->group);
 	FIELD(13 + NAME_SLACK);
 	CPY(p, "NFLOG_FAMILY=");
-	p = fam ? put_lit(p, fam) : put_u32(p, m->family);
+	p = fam ? put_lit(p, fam) : dec_u32(p, m->family);
 	DONE();
 	if (pr & NFLOG_HAVE_HWPROTO) {
 		const char *hn = nflog_hook_name(m->family, m->hook);
@@ -872,7 +799,7 @@ void f_nflog(struct jb *b, const struct nflog_meta *m,
 		if (hn && !is(hn, "unknown"))
 			p = put_name(b, &q, p, hn);
 		else
-			p = put_u32(p, m->hook);
+			p = dec_u32(p, m->hook);
 		DONE();
 	}
 	if (pr & NFLOG_HAVE_SEQ)
@@ -941,7 +868,7 @@ void f_ct(struct jb *b, const struct nflog_meta *m)
 		if (!is(s, "unknown"))
 			p = put_name(b, &q, p, s);
 		else
-			p = put_u32(p, m->ct_info);
+			p = dec_u32(p, m->ct_info);
 		DONE();
 	}
 	if (!(m->present & NFLOG_HAVE_CT))

@@ -21,6 +21,7 @@
 #include "fmt_json.h"
 
 #include "addr_text.h"
+#include "dec_text.h"
 #include "ct_reason.h"
 
 #include <assert.h>
@@ -129,91 +130,15 @@ static inline void jw_fin(struct jw *w, const char *q, char *p)
 #define NAME_SLACK 32
 
 static const char hexdig[] = "0123456789abcdef";
-static const char dig2[201] =
-	"0001020304050607080910111213141516171819"
-	"2021222324252627282930313233343536373839"
-	"4041424344454647484950515253545556575859"
-	"6061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
 
 /* --- values --------------------------------------------------------------- */
-
-/* Exactly four digits of v < 10000. */
-static inline char *put4(char *p, uint32_t v)
-{
-	memcpy(p, dig2 + 2 * (v / 100), 2);
-	memcpy(p + 2, dig2 + 2 * (v % 100), 2);
-	return p + 4;
-}
-
-/* One to four digits of v < 10000, no leading zeros. */
-static inline char *put_upto4(char *p, uint32_t v)
-{
-	if (v < 100) {
-		if (v < 10) {
-			*p = (char)('0' + v);
-			return p + 1;
-		}
-		memcpy(p, dig2 + 2 * v, 2);
-		return p + 2;
-	}
-	if (v < 1000) {
-		*p = (char)('0' + v / 100);
-		memcpy(p + 1, dig2 + 2 * (v % 100), 2);
-		return p + 3;
-	}
-	return put4(p, v);
-}
-
-/* Numbers of three digits or more (put_u32() writes the short ones): in
- * groups of four digits, no loop. */
-__attribute__((noinline))
-static char *put_u32_long(char *p, uint32_t v)
-{
-	if (v < 10000) {
-		if (v < 1000) {
-			*p = (char)('0' + v / 100);
-			memcpy(p + 1, dig2 + 2 * (v % 100), 2);
-			return p + 3;
-		}
-		return put4(p, v);
-	}
-	if (v < 100000) {
-		*p = (char)('0' + v / 10000);
-		return put4(p + 1, v % 10000);
-	}
-	if (v < 100000000) {
-		p = put_upto4(p, v / 10000);
-		return put4(p, v % 10000);
-	}
-	p = put_upto4(p, v / 100000000);
-	v %= 100000000;
-	p = put4(p, v / 10000);
-	return put4(p, v % 10000);
-}
-
-/* Most numbers in a record are below 100: those inline, at each call
- * site, so each has a branch of its own to predict. */
-static inline char *put_u32(char *p, uint32_t v)
-{
-	if (v < 10) {
-		*p = (char)('0' + v);
-		return p + 1;
-	}
-	if (v < 100) {
-		memcpy(p, dig2 + 2 * v, 2);
-		return p + 2;
-	}
-	return put_u32_long(p, v);
-}
-
 static char *put_u64(char *p, uint64_t v)
 {
 	char t[20];
 	size_t i = sizeof(t);
 
 	if (v <= UINT32_MAX)
-		return put_u32(p, (uint32_t)v);
+		return dec_u32(p, (uint32_t)v);
 	do {
 		t[--i] = (char)('0' + v % 10);
 		v /= 10;
@@ -226,7 +151,7 @@ static char *put_u64(char *p, uint64_t v)
 static char *put_u32_str(char *p, uint32_t v)
 {
 	*p++ = '"';
-	p = put_u32(p, v);
+	p = dec_u32(p, v);
 	*p++ = '"';
 	return p;
 }
@@ -368,7 +293,7 @@ static bool ts_valid(int64_t sec, uint32_t usec)
 
 static char *put2(char *p, unsigned v)
 {
-	memcpy(p, dig2 + 2 * v, 2);
+	memcpy(p, dec_dig2 + 2 * v, 2);
 	return p + 2;
 }
 
@@ -878,7 +803,7 @@ static void emit_endpoints(struct jw *w, const struct ip_layer *ip,
 			*p++ = c;
 			c = ',';
 			CPY(p, "\"port\":");
-			p = put_u32(p, sport_of(ip));
+			p = dec_u32(p, sport_of(ip));
 		}
 		if (smac) {
 			*p++ = c;
@@ -904,7 +829,7 @@ static void emit_endpoints(struct jw *w, const struct ip_layer *ip,
 			*p++ = c;
 			c = ',';
 			CPY(p, "\"port\":");
-			p = put_u32(p, dport_of(ip));
+			p = dec_u32(p, dport_of(ip));
 		}
 		if (dmac) {
 			*p++ = c;
@@ -954,7 +879,7 @@ static void emit_network(struct jw *w, const struct ip_layer *ip,
 		p = put_u32_str(p, ip->proto);
 		if (m) {
 			CPY(p, ",\"bytes\":");
-			p = put_u32(p, ip->pkt_len);
+			p = dec_u32(p, ip->pkt_len);
 		}
 	}
 	if (vlan) {
@@ -1002,14 +927,14 @@ static void emit_ipopt_list(struct jw *w, const struct opt_list *ol)
 		*p++ = c;
 		c = ',';
 		CPY(p, "{\"kind\":");
-		p = put_u32(p, o->kind);
+		p = dec_u32(p, o->kind);
 		if (name) {
 			CPY(p, ",\"name\":\"");
 			p = put_name(w, &q, p, name);
 			*p++ = '"';
 		}
 		CPY(p, ",\"len\":");
-		p = put_u32(p, o->len);
+		p = dec_u32(p, o->len);
 		if (o->data && o->len > 2) {
 			CPY(p, ",\"data\":\"");
 			p = put_hex(p, o->data, o->len - 2u);
@@ -1046,28 +971,28 @@ static void emit_ext_headers(struct jw *w, const struct ip_layer *ip)
 			p = put_u32_str(p, e->type);
 		}
 		CPY(p, ",\"proto\":");
-		p = put_u32(p, e->type);
+		p = dec_u32(p, e->type);
 		if (e->len) {
 			CPY(p, ",\"len\":");
-			p = put_u32(p, e->len);
+			p = dec_u32(p, e->len);
 		}
 		if (!e->complete) {
 			CPY(p, ",\"truncated\":true");
 		} else if (e->type == P_FRAGMENT) {
 			CPY(p, ",\"offset\":");
-			p = put_u32(p, e->u.frag.offset);
+			p = dec_u32(p, e->u.frag.offset);
 			CPY(p, ",\"id\":");
-			p = put_u32(p, e->u.frag.id);
+			p = dec_u32(p, e->u.frag.id);
 			CPY(p, ",\"more\":");
 			p = put_bool(p, e->u.frag.more);
 		} else if (e->type == P_ROUTING) {
 			CPY(p, ",\"routing_type\":");
-			p = put_u32(p, e->u.rt.type);
+			p = dec_u32(p, e->u.rt.type);
 			CPY(p, ",\"segments_left\":");
-			p = put_u32(p, e->u.rt.segments_left);
+			p = dec_u32(p, e->u.rt.segments_left);
 		} else if (e->type == P_AH || e->type == P_ESP) {
 			CPY(p, ",\"spi\":");
-			p = put_u32(p, e->u.spi);
+			p = dec_u32(p, e->u.spi);
 		}
 		*p++ = '}';
 		END();
@@ -1099,39 +1024,39 @@ static void emit_ip(struct jw *w, const struct ip_layer *ip)
 	CPY(p, "\"ip\":{\"version\":");
 	/* The version nibble as found: it differs from the family when the
 	 * status is bad-ip-version. */
-	p = put_u32(p, ip->l3 && ip->avail ? ip->l3[0] >> 4 :
+	p = dec_u32(p, ip->l3 && ip->avail ? ip->l3[0] >> 4 :
 		    ip->kind == L3_IPV4 ? 4 : 6);
 	if (ip->kind == L3_IPV4) {
 		CPY(p, ",\"ihl\":");
-		p = put_u32(p, ip->ihl);
+		p = dec_u32(p, ip->ihl);
 		CPY(p, ",\"tos\":");
-		p = put_u32(p, ip->tos);
+		p = dec_u32(p, ip->tos);
 	} else {
 		CPY(p, ",\"traffic_class\":");
-		p = put_u32(p, ip->tos);
+		p = dec_u32(p, ip->tos);
 	}
 	CPY(p, ",\"dscp\":");
-	p = put_u32(p, ip->tos >> 2);
+	p = dec_u32(p, ip->tos >> 2);
 	CPY(p, ",\"ecn\":");
-	p = put_u32(p, ip->tos & 3);
+	p = dec_u32(p, ip->tos & 3);
 	CPY(p, ",\"len\":");
-	p = put_u32(p, ip->pkt_len);
+	p = dec_u32(p, ip->pkt_len);
 	if (ip->kind == L3_IPV4) {
 		unsigned f = ip->frag_word >> 13 & 7;
 
 		CPY(p, ",\"id\":");
-		p = put_u32(p, ip->id);
+		p = dec_u32(p, ip->id);
 		CPY(p, ",\"ttl\":");
-		p = put_u32(p, ip->ttl);
+		p = dec_u32(p, ip->ttl);
 		CPY(p, ",\"flags\":");
 		memcpy(p, ipflags[f].s, sizeof(ipflags[f].s));
 		p += ipflags[f].n;
 		CPY(p, ",\"frag_offset\":");
-		p = put_u32(p, ip->frag_offset);
+		p = dec_u32(p, ip->frag_offset);
 		CPY(p, ",\"checksum\":");
-		p = put_u32(p, ip->check);
+		p = dec_u32(p, ip->check);
 		CPY(p, ",\"protocol\":");
-		p = put_u32(p, ip->proto);
+		p = dec_u32(p, ip->proto);
 		if (ip->ihl > 5) {
 			END();
 			emit_opt_common(w, &ip->ipopts);
@@ -1141,13 +1066,13 @@ static void emit_ip(struct jw *w, const struct ip_layer *ip)
 		}
 	} else {
 		CPY(p, ",\"flow_label\":");
-		p = put_u32(p, ip->flowlabel);
+		p = dec_u32(p, ip->flowlabel);
 		CPY(p, ",\"payload_length\":");
-		p = put_u32(p, ip->payload_len);
+		p = dec_u32(p, ip->payload_len);
 		CPY(p, ",\"hop_limit\":");
-		p = put_u32(p, ip->ttl);
+		p = dec_u32(p, ip->ttl);
 		CPY(p, ",\"next_header\":");
-		p = put_u32(p, ip->nexthdr);
+		p = dec_u32(p, ip->nexthdr);
 		if (ip->n_ext) {
 			END();
 			emit_ext_headers(w, ip);
@@ -1158,11 +1083,11 @@ static void emit_ip(struct jw *w, const struct ip_layer *ip)
 	SEC(96);        /* 58 */
 	if (ip->fragment) {
 		CPY(p, ",\"fragment\":{\"offset\":");
-		p = put_u32(p, ip->frag_offset);
+		p = dec_u32(p, ip->frag_offset);
 		CPY(p, ",\"more\":");
 		p = put_bool(p, ip->more_frags);
 		CPY(p, ",\"id\":");
-		p = put_u32(p, ip->frag_id);
+		p = dec_u32(p, ip->frag_id);
 		*p++ = '}';
 	}
 	*p++ = '}';
@@ -1213,11 +1138,11 @@ static void emit_tcpopt(struct jw *w, const struct opt *o)
 	switch (o->kind) {
 	case 2:
 		CPY(p, ",\"mss\":");
-		p = put_u32(p, (unsigned)d[0] << 8 | d[1]);
+		p = dec_u32(p, (unsigned)d[0] << 8 | d[1]);
 		break;
 	case 3:
 		CPY(p, ",\"wscale\":");
-		p = put_u32(p, d[0]);
+		p = dec_u32(p, d[0]);
 		break;
 	case 4:
 		CPY(p, ",\"sack_permitted\":true");
@@ -1227,18 +1152,18 @@ static void emit_tcpopt(struct jw *w, const struct opt *o)
 		for (unsigned i = 0; i < dl; i += 8) {
 			*p++ = i ? ',' : '[';
 			*p++ = '[';
-			p = put_u32(p, be32(d + i));
+			p = dec_u32(p, be32(d + i));
 			*p++ = ',';
-			p = put_u32(p, be32(d + i + 4));
+			p = dec_u32(p, be32(d + i + 4));
 			*p++ = ']';
 		}
 		*p++ = ']';
 		break;
 	case 8:
 		CPY(p, ",\"timestamp\":{\"val\":");
-		p = put_u32(p, be32(d));
+		p = dec_u32(p, be32(d));
 		CPY(p, ",\"ecr\":");
-		p = put_u32(p, be32(d + 4));
+		p = dec_u32(p, be32(d + 4));
 		*p++ = '}';
 		break;
 	case 19:
@@ -1248,16 +1173,16 @@ static void emit_tcpopt(struct jw *w, const struct opt *o)
 		break;
 	case 29:        /* RFC 5925 */
 		CPY(p, ",\"ao\":{\"keyid\":");
-		p = put_u32(p, d[0]);
+		p = dec_u32(p, d[0]);
 		CPY(p, ",\"rnextkeyid\":");
-		p = put_u32(p, d[1]);
+		p = dec_u32(p, d[1]);
 		CPY(p, ",\"mac\":\"");
 		p = put_hex(p, d + 2, dl - 2);
 		CPY(p, "\"}");
 		break;
 	case 30:        /* RFC 8684: the subtype is the high nibble */
 		CPY(p, ",\"mptcp\":{\"subtype\":");
-		p = put_u32(p, d[0] >> 4);
+		p = dec_u32(p, d[0] >> 4);
 		CPY(p, ",\"data\":\"");
 		p = put_hex(p, d, dl);
 		CPY(p, "\"}");
@@ -1305,9 +1230,9 @@ static void emit_tcp_options(struct jw *w, const struct opt_list *ol)
 			*p++ = c;
 			c = ',';
 			CPY(p, "{\"kind\":");
-			p = put_u32(p, o->kind);
+			p = dec_u32(p, o->kind);
 			CPY(p, ",\"len\":");
-			p = put_u32(p, o->len);
+			p = dec_u32(p, o->len);
 			CPY(p, ",\"data\":\"");
 			if (o->data && o->len > 2)
 				p = put_hex(p, o->data, o->len - 2u);
@@ -1341,13 +1266,13 @@ static void emit_tcp(struct jw *w, const struct l4_tcp *t)
 	SEC(320);       /* 192 */
 	LSEP(p);
 	CPY(p, "\"tcp\":{\"seq\":");
-	p = put_u32(p, t->seq);
+	p = dec_u32(p, t->seq);
 	CPY(p, ",\"ack\":");
-	p = put_u32(p, t->ack);
+	p = dec_u32(p, t->ack);
 	CPY(p, ",\"data_offset\":");
-	p = put_u32(p, t->doff);
+	p = dec_u32(p, t->doff);
 	CPY(p, ",\"reserved\":");
-	p = put_u32(p, t->res);
+	p = dec_u32(p, t->res);
 	CPY(p, ",\"flags\":");
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		if (t->flags & flags[i].bit) {
@@ -1359,11 +1284,11 @@ static void emit_tcp(struct jw *w, const struct l4_tcp *t)
 	}
 	CLOSE(p, c, ']');
 	CPY(p, ",\"window\":");
-	p = put_u32(p, t->window);
+	p = dec_u32(p, t->window);
 	CPY(p, ",\"checksum\":");
-	p = put_u32(p, t->check);
+	p = dec_u32(p, t->check);
 	CPY(p, ",\"urgent_pointer\":");
-	p = put_u32(p, t->urgp);
+	p = dec_u32(p, t->urgp);
 	END();
 	if (t->doff > 5)
 		emit_tcp_options(w, &t->opts);
@@ -1385,16 +1310,16 @@ static void emit_icmp(struct jw *w, const struct record *rec,
 		CPY(p, "\"icmp\":{\"type\":");
 	else
 		CPY(p, "\"icmpv6\":{\"type\":");
-	p = put_u32(p, ic->type);
+	p = dec_u32(p, ic->type);
 	CPY(p, ",\"code\":");
-	p = put_u32(p, ic->code);
+	p = dec_u32(p, ic->code);
 	CPY(p, ",\"checksum\":");
-	p = put_u32(p, ic->check);
+	p = dec_u32(p, ic->check);
 	if (ic->has_echo) {
 		CPY(p, ",\"id\":");
-		p = put_u32(p, ic->id);
+		p = dec_u32(p, ic->id);
 		CPY(p, ",\"seq\":");
-		p = put_u32(p, ic->seq);
+		p = dec_u32(p, ic->seq);
 	}
 	if (ic->has_gateway) {
 		CPY(p, ",\"gateway\":");
@@ -1402,11 +1327,11 @@ static void emit_icmp(struct jw *w, const struct record *rec,
 	}
 	if (ic->has_mtu) {
 		CPY(p, ",\"mtu\":");
-		p = put_u32(p, ic->mtu);
+		p = dec_u32(p, ic->mtu);
 	}
 	if (ic->has_pointer) {
 		CPY(p, ",\"pointer\":");
-		p = put_u32(p, ic->pointer);
+		p = dec_u32(p, ic->pointer);
 	}
 	END();
 	if (!quoted && rec->has_inner) {
@@ -1431,7 +1356,7 @@ static void emit_spi(struct jw *w, bool ah, uint32_t spi)
 		CPY(p, "\"ah\":{\"spi\":");
 	else
 		CPY(p, "\"esp\":{\"spi\":");
-	p = put_u32(p, spi);
+	p = dec_u32(p, spi);
 	*p++ = '}';
 	END();
 }
@@ -1469,9 +1394,9 @@ static void emit_transport(struct jw *w, const struct record *rec,
 		SEC(64);        /* 40 */
 		LSEP(p);
 		CPY(p, "\"udp\":{\"length\":");
-		p = put_u32(p, ip->t.udp.len);
+		p = dec_u32(p, ip->t.udp.len);
 		CPY(p, ",\"checksum\":");
-		p = put_u32(p, ip->t.udp.check);
+		p = dec_u32(p, ip->t.udp.check);
 		*p++ = '}';
 		END();
 		break;
@@ -1511,9 +1436,9 @@ static void emit_transport(struct jw *w, const struct record *rec,
 		}
 		CLOSE(p, c, ']');
 		CPY(p, ",\"version\":");
-		p = put_u32(p, fv & 7);
+		p = dec_u32(p, fv & 7);
 		CPY(p, ",\"protocol\":");
-		p = put_u32(p, ip->t.gre.protocol);
+		p = dec_u32(p, ip->t.gre.protocol);
 		*p++ = '}';
 		END();
 		break;
@@ -1522,7 +1447,7 @@ static void emit_transport(struct jw *w, const struct record *rec,
 		SEC(48);        /* 27 */
 		LSEP(p);
 		CPY(p, "\"sctp\":{\"vtag\":");
-		p = put_u32(p, ip->t.sctp.vtag);
+		p = dec_u32(p, ip->t.sctp.vtag);
 		*p++ = '}';
 		END();
 		break;
@@ -1705,25 +1630,25 @@ static void emit_ct(struct jw *w, const struct nflog_meta *m)
 			*p++ = c;
 			c = ',';
 			CPY(p, "\"id\":");
-			p = put_u32(p, ct->id);
+			p = dec_u32(p, ct->id);
 		}
 		if (ct->present & NFLOG_CT_HAVE_STATUS) {
 			*p++ = c;
 			c = ',';
 			CPY(p, "\"status\":");
-			p = put_u32(p, ct->status);
+			p = dec_u32(p, ct->status);
 		}
 		if (ct->present & NFLOG_CT_HAVE_MARK) {
 			*p++ = c;
 			c = ',';
 			CPY(p, "\"mark\":");
-			p = put_u32(p, ct->mark);
+			p = dec_u32(p, ct->mark);
 		}
 		if (ct->present & NFLOG_CT_HAVE_ZONE) {
 			*p++ = c;
 			c = ',';
 			CPY(p, "\"zone\":");
-			p = put_u32(p, ct->zone);
+			p = dec_u32(p, ct->zone);
 		}
 		if (ct->present & (NFLOG_CT_HAVE_ORIG |
 				   NFLOG_CT_HAVE_ORIG_PORTS)) {
@@ -1736,7 +1661,7 @@ static void emit_ct(struct jw *w, const struct nflog_meta *m)
 				CPY(p, ",\"dst\":");
 				p = put_addr(p, v6, ct->orig_dst);
 				CPY(p, ",\"proto\":");
-				p = put_u32(p, ct->orig_proto);
+				p = dec_u32(p, ct->orig_proto);
 				if (ct->present & NFLOG_CT_HAVE_ORIG_PORTS)
 					*p++ = ',';
 			} else {
@@ -1744,9 +1669,9 @@ static void emit_ct(struct jw *w, const struct nflog_meta *m)
 			}
 			if (ct->present & NFLOG_CT_HAVE_ORIG_PORTS) {
 				CPY(p, "\"sport\":");
-				p = put_u32(p, ct->orig_sport);
+				p = dec_u32(p, ct->orig_sport);
 				CPY(p, ",\"dport\":");
-				p = put_u32(p, ct->orig_dport);
+				p = dec_u32(p, ct->orig_dport);
 			}
 			*p++ = '}';
 		}
@@ -1763,7 +1688,7 @@ static void emit_dev(struct jw *w, const char *key, size_t kl, uint32_t idx,
 
 	SEC(kl + U32_LEN);      /* kl <= 14 */
 	memcpy(p, key, kl);
-	p = put_u32(p + kl, idx);
+	p = dec_u32(p + kl, idx);
 	END();
 	if (name)
 		jw_str(w, nkey, nkl, name, strlen(name), "", 0);
@@ -1779,7 +1704,7 @@ static void emit_ct_invalid(struct jw *w, const struct ct_reason *ctr)
 
 	SEC(64);        /* 40 */
 	CPY(p, ",\"ct_invalid\":{\"protocol\":");
-	p = put_u32(p, ctr->protocol);
+	p = dec_u32(p, ctr->protocol);
 	END();
 	if (ctr->helper)
 		JW_STR(w, ",\"helper\":", ctr->helper, ctr->helper_len, "");
@@ -1797,7 +1722,7 @@ static void emit_nflog(struct jw *w, const struct nflog_meta *m,
 
 	SEC(64);        /* 41 */
 	CPY(p, ",\"nflog\":{\"group\":");
-	p = put_u32(p, m->group);
+	p = dec_u32(p, m->group);
 	CPY(p, ",\"family\":");
 	p = put_name_or_num(p, family_name(m->family), m->family);
 	END();
@@ -1811,22 +1736,22 @@ static void emit_nflog(struct jw *w, const struct nflog_meta *m,
 		const char *hn = nflog_hook_name(m->family, m->hook);
 
 		CPY(p, ",\"hook\":");
-		p = put_u32(p, m->hook);
+		p = dec_u32(p, m->hook);
 		if (hn && !is(hn, "unknown")) {
 			CPY(p, ",\"hook_name\":\"");
 			p = put_name(w, &q, p, hn);
 			*p++ = '"';
 		}
 		CPY(p, ",\"hw_protocol\":");
-		p = put_u32(p, m->hw_protocol);
+		p = dec_u32(p, m->hw_protocol);
 	}
 	if (pr & NFLOG_HAVE_SEQ) {
 		CPY(p, ",\"seq\":");
-		p = put_u32(p, m->seq);
+		p = dec_u32(p, m->seq);
 	}
 	if (pr & NFLOG_HAVE_SEQ_GLOBAL) {
 		CPY(p, ",\"seq_global\":");
-		p = put_u32(p, m->seq_global);
+		p = dec_u32(p, m->seq_global);
 	}
 	END();
 	/* ifindexes as sent; the names observer.* does not already give */
@@ -1847,23 +1772,23 @@ static void emit_nflog(struct jw *w, const struct nflog_meta *m,
 	SEC(192);       /* 126 */
 	if (pr & NFLOG_HAVE_UID) {
 		CPY(p, ",\"uid\":");
-		p = put_u32(p, m->uid);
+		p = dec_u32(p, m->uid);
 	}
 	if (pr & NFLOG_HAVE_GID) {
 		CPY(p, ",\"gid\":");
-		p = put_u32(p, m->gid);
+		p = dec_u32(p, m->gid);
 	}
 	if (pr & NFLOG_HAVE_MARK) {
 		CPY(p, ",\"mark\":");
-		p = put_u32(p, m->mark);
+		p = dec_u32(p, m->mark);
 	}
 	if (pr & NFLOG_HAVE_HWTYPE) {
 		CPY(p, ",\"hwtype\":");
-		p = put_u32(p, m->hwtype);
+		p = dec_u32(p, m->hwtype);
 	}
 	if (pr & NFLOG_HAVE_HWLEN) {
 		CPY(p, ",\"hwlen\":");
-		p = put_u32(p, m->hwlen);
+		p = dec_u32(p, m->hwlen);
 	}
 	if (pr & NFLOG_HAVE_HWADDR) {
 		CPY(p, ",\"hwaddr\":");
@@ -1880,13 +1805,13 @@ static void emit_nflog(struct jw *w, const struct nflog_meta *m,
 	SEC(128);       /* 83 */
 	if (pr & NFLOG_HAVE_VLAN) {
 		CPY(p, ",\"vlan\":{\"proto\":");
-		p = put_u32(p, m->vlan_proto);
+		p = dec_u32(p, m->vlan_proto);
 		CPY(p, ",\"tci\":");
-		p = put_u32(p, m->vlan_tci);
+		p = dec_u32(p, m->vlan_tci);
 		CPY(p, ",\"id\":");
-		p = put_u32(p, m->vlan_tci & 0x0fff);
+		p = dec_u32(p, m->vlan_tci & 0x0fff);
 		CPY(p, ",\"pcp\":");
-		p = put_u32(p, m->vlan_tci >> 13);
+		p = dec_u32(p, m->vlan_tci >> 13);
 		*p++ = '}';
 	}
 	if (m->payload) {

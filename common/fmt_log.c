@@ -24,6 +24,7 @@
 #include "fmt_log.h"
 
 #include "addr_text.h"
+#include "dec_text.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -118,76 +119,6 @@ static inline void lb_fin(struct lb *b, const char *q, char *p)
 #define INCOMPLETE_LEN (KEYS("INCOMPLETE [ bytes] ") + U32_LEN)
 
 /* --- values: written at p, which has room; each returns the new end ---- */
-
-static const char dig2[201] =
-	"0001020304050607080910111213141516171819"
-	"2021222324252627282930313233343536373839"
-	"4041424344454647484950515253545556575859"
-	"6061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-/* Exactly four digits of v < 10000. */
-static inline char *w_4(char *p, uint32_t v)
-{
-	memcpy(p, dig2 + 2 * (v / 100), 2);
-	memcpy(p + 2, dig2 + 2 * (v % 100), 2);
-	return p + 4;
-}
-
-/* One to four digits of v < 10000, no leading zeros. */
-static inline char *w_upto4(char *p, uint32_t v)
-{
-	if (v < 100) {
-		if (v < 10) {
-			*p = (char)('0' + v);
-			return p + 1;
-		}
-		memcpy(p, dig2 + 2 * v, 2);
-		return p + 2;
-	}
-	if (v < 1000) {
-		*p = (char)('0' + v / 100);
-		memcpy(p + 1, dig2 + 2 * (v % 100), 2);
-		return p + 3;
-	}
-	return w_4(p, v);
-}
-
-/* Numbers of three digits or more (w_u32() writes the short ones): in
- * groups of four digits, no loop. */
-__attribute__((noinline))
-static char *w_u32_long(char *p, uint32_t v)
-{
-	if (v < 10000)
-		return w_upto4(p, v);
-	if (v < 100000) {
-		*p = (char)('0' + v / 10000);
-		return w_4(p + 1, v % 10000);
-	}
-	if (v < 100000000) {
-		p = w_upto4(p, v / 10000);
-		return w_4(p, v % 10000);
-	}
-	p = w_upto4(p, v / 100000000);
-	v %= 100000000;
-	p = w_4(p, v / 10000);
-	return w_4(p, v % 10000);
-}
-
-/* %u.  Most numbers in a line are below 100: those inline, at each call
- * site, so each has a branch of its own to predict. */
-static inline char *w_u32(char *p, uint32_t v)
-{
-	if (v < 10) {
-		*p = (char)('0' + v);
-		return p + 1;
-	}
-	if (v < 100) {
-		memcpy(p, dig2 + 2 * v, 2);
-		return p + 2;
-	}
-	return w_u32_long(p, v);
-}
 
 static const char hex_lower[] = "0123456789abcdef";
 static const char hex_upper[] = "0123456789ABCDEF";
@@ -310,7 +241,7 @@ static void put_u(struct lb *b, uint32_t v)
 	char *q, *p;
 
 	SEC(U32_LEN);
-	p = w_u32(p, v);
+	p = dec_u32(p, v);
 	END();
 }
 
@@ -475,7 +406,7 @@ static const uint8_t *hp(const struct pkt *k, uint32_t off, uint32_t n)
 static char *w_incomplete(char *p, const struct pkt *k, uint32_t off)
 {
 	p = CPY(p, "INCOMPLETE [");
-	p = w_u32(p, k->lim - off);
+	p = dec_u32(p, k->lim - off);
 	return CPY(p, " bytes] ");
 }
 
@@ -514,9 +445,9 @@ static void put_uid_mark(struct lb *b, const struct pkt *k)
 	if ((k->flags & LOG_F_UID) && (m->present & NFLOG_HAVE_UID) &&
 	    uid_is_local(m)) {
 		p = CPY(p, "UID=");
-		p = w_u32(p, m->uid);
+		p = dec_u32(p, m->uid);
 		p = CPY(p, " GID=");
-		p = w_u32(p, m->gid);
+		p = dec_u32(p, m->gid);
 		*p++ = ' ';
 	}
 	if ((m->present & NFLOG_HAVE_MARK) && m->mark) {
@@ -570,19 +501,19 @@ static bool dump_tcp(struct lb *b, const struct pkt *k, bool fragment,
 		return true;
 	}
 	p = CPY(p, "SPT=");
-	p = w_u32(p, rd16(th));
+	p = dec_u32(p, rd16(th));
 	p = CPY(p, " DPT=");
-	p = w_u32(p, rd16(th + 2));
+	p = dec_u32(p, rd16(th + 2));
 	*p++ = ' ';
 	if (k->flags & LOG_F_TCPSEQ) {
 		p = CPY(p, "SEQ=");
-		p = w_u32(p, rd32(th + 4));
+		p = dec_u32(p, rd32(th + 4));
 		p = CPY(p, " ACK=");
-		p = w_u32(p, rd32(th + 8));
+		p = dec_u32(p, rd32(th + 8));
 		*p++ = ' ';
 	}
 	p = CPY(p, "WINDOW=");
-	p = w_u32(p, rd16(th + 14));
+	p = dec_u32(p, rd16(th + 14));
 	/* TCP_RESERVED_BITS is the three bits between the data offset and
 	 * AE; the kernel prints them shifted right by 22 from the flag word. */
 	p = CPY(p, " RES=0x");
@@ -594,7 +525,7 @@ static bool dump_tcp(struct lb *b, const struct pkt *k, bool fragment,
 		p += (flags & flag_names[i].bit) ? flag_names[i].len : 0;
 	}
 	p = CPY(p, "URGP=");
-	p = w_u32(p, rd16(th + 18));
+	p = dec_u32(p, rd16(th + 18));
 	*p++ = ' ';
 
 	optsize = (th[12] >> 4) * 4u;
@@ -642,11 +573,11 @@ static bool dump_udp(struct lb *b, const struct pkt *k, uint8_t proto,
 		return true;
 	}
 	p = CPY(p, "SPT=");
-	p = w_u32(p, rd16(uh));
+	p = dec_u32(p, rd16(uh));
 	p = CPY(p, " DPT=");
-	p = w_u32(p, rd16(uh + 2));
+	p = dec_u32(p, rd16(uh + 2));
 	p = CPY(p, " LEN=");
-	p = w_u32(p, rd16(uh + 4));
+	p = dec_u32(p, rd16(uh + 4));
 	*p++ = ' ';
 	END();
 	return false;
@@ -703,15 +634,15 @@ static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 	p = CPY(p, " DST=");
 	p = w_ip4(p, ih + 16);
 	p = CPY(p, " LEN=");
-	p = w_u32(p, rd16(ih + 2));
+	p = dec_u32(p, rd16(ih + 2));
 	p = CPY(p, " TOS=0x");
 	p = w_X2(p, ih[1] & 0x1e);
 	p = CPY(p, " PREC=0x");
 	p = w_X2(p, ih[1] & 0xe0);
 	p = CPY(p, " TTL=");
-	p = w_u32(p, ih[8]);
+	p = dec_u32(p, ih[8]);
 	p = CPY(p, " ID=");
-	p = w_u32(p, rd16(ih + 4));
+	p = dec_u32(p, rd16(ih + 4));
 	*p++ = ' ';
 
 	frag = rd16(ih + 6);
@@ -724,7 +655,7 @@ static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 	fragment = frag & 0x1fff;
 	if (fragment) {
 		p = CPY(p, "FRAG:");
-		p = w_u32(p, frag & 0x1fff);
+		p = dec_u32(p, frag & 0x1fff);
 		*p++ = ' ';
 	}
 	END();
@@ -772,9 +703,9 @@ static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 			break;
 		}
 		p = CPY(p, "TYPE=");
-		p = w_u32(p, ich[0]);
+		p = dec_u32(p, ich[0]);
 		p = CPY(p, " CODE=");
-		p = w_u32(p, ich[1]);
+		p = dec_u32(p, ich[1]);
 		*p++ = ' ';
 		req = icmp_required_len(ich[0]);
 		if (req && k->lim - l4 < req) {
@@ -786,14 +717,14 @@ static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 		case 0:
 		case 8:
 			p = CPY(p, "ID=");
-			p = w_u32(p, rd16(ich + 4));
+			p = dec_u32(p, rd16(ich + 4));
 			p = CPY(p, " SEQ=");
-			p = w_u32(p, rd16(ich + 6));
+			p = dec_u32(p, rd16(ich + 6));
 			*p++ = ' ';
 			break;
 		case 12:
 			p = CPY(p, "PARAMETER=");
-			p = w_u32(p, ich[4]);
+			p = dec_u32(p, ich[4]);
 			*p++ = ' ';
 			break;
 		case 5:
@@ -815,7 +746,7 @@ static void dump_ipv4(struct lb *b, const struct pkt *k, uint32_t iphoff)
 			}
 			if (ich[0] == 3 && ich[1] == 4) {
 				p = CPY(p, "MTU=");
-				p = w_u32(p, rd16(ich + 6));
+				p = dec_u32(p, rd16(ich + 6));
 				*p++ = ' ';
 			}
 			break;
@@ -897,13 +828,13 @@ static void dump_ipv6(struct lb *b, const struct pkt *k, uint32_t ip6hoff,
 	p = CPY(p, " DST=");
 	p = w_ip6(p, ih + 24);
 	p = CPY(p, " LEN=");
-	p = w_u32(p, rd16(ih + 4) + 40u);
+	p = dec_u32(p, rd16(ih + 4) + 40u);
 	p = CPY(p, " TC=");
-	p = w_u32(p, (word >> 20) & 0xff);
+	p = dec_u32(p, (word >> 20) & 0xff);
 	p = CPY(p, " HOPLIMIT=");
-	p = w_u32(p, ih[7]);
+	p = dec_u32(p, ih[7]);
 	p = CPY(p, " FLOWLBL=");
-	p = w_u32(p, word & 0xfffff);
+	p = dec_u32(p, word & 0xfffff);
 	*p++ = ' ';
 	END();
 
@@ -1029,17 +960,17 @@ static void dump_ipv6(struct lb *b, const struct pkt *k, uint32_t ip6hoff,
 			return;
 		}
 		p = CPY(p, "TYPE=");
-		p = w_u32(p, ic[0]);
+		p = dec_u32(p, ic[0]);
 		p = CPY(p, " CODE=");
-		p = w_u32(p, ic[1]);
+		p = dec_u32(p, ic[1]);
 		*p++ = ' ';
 		switch (ic[0]) {
 		case 128:
 		case 129:
 			p = CPY(p, "ID=");
-			p = w_u32(p, rd16(ic + 4));
+			p = dec_u32(p, rd16(ic + 4));
 			p = CPY(p, " SEQ=");
-			p = w_u32(p, rd16(ic + 6));
+			p = dec_u32(p, rd16(ic + 6));
 			*p++ = ' ';
 			break;
 		case 4:
@@ -1061,7 +992,7 @@ static void dump_ipv6(struct lb *b, const struct pkt *k, uint32_t ip6hoff,
 			}
 			if (ic[0] == 2) {
 				p = CPY(p, "MTU=");
-				p = w_u32(p, rd32(ic + 4));
+				p = dec_u32(p, rd32(ic + 4));
 				*p++ = ' ';
 			}
 			break;
@@ -1118,7 +1049,7 @@ static bool dump_mac_decoded(struct lb *b, const struct nflog_meta *m)
 		p = w_x2(p, (uint8_t)(m->vlan_proto >> 8));
 		p = w_x2(p, (uint8_t)m->vlan_proto);
 		p = CPY(p, " VID=");
-		p = w_u32(p, m->vlan_tci);
+		p = dec_u32(p, m->vlan_tci);
 		*p++ = ' ';
 	}
 	p = CPY(p, "MACPROTO=");
