@@ -35,6 +35,8 @@ static void report(struct output *o, int err, uint64_t failed, time_t *last,
 	time_t now = time(NULL);
 
 	*unreported += failed;
+	if (failed && err)
+		o->unreported_err = err;
 	if (!err || now - *last < ERROR_REPORT_INTERVAL)
 		return;
 	*last = now;
@@ -93,8 +95,13 @@ static size_t drain_once(struct output *o, struct batch *b, time_t *last,
 		if (j > w)
 			atomic_fetch_add_explicit(&s->failed, j - w, memory_order_relaxed);
 	}
+	/* The output's current state: an error until a batch goes through
+	 * whole (a stop gives up at once only on a sink that is failing
+	 * now, not on one that failed hours ago; status shows it too). */
 	if (res.err)
 		atomic_store(&o->last_err, res.err);
+	else if (!give_up && res.written == n)
+		atomic_store(&o->last_err, 0);
 	report(o, res.err, n - res.written, last, unreported);
 	queue_release(&o->q, n);
 	return n;
@@ -169,7 +176,7 @@ static void *writer_main(void *arg)
 			break;
 	}
 	if (unreported)
-		report(o, atomic_load(&o->last_err) ? atomic_load(&o->last_err) : EIO,
+		report(o, o->unreported_err ? o->unreported_err : EIO,
 		       0, &(time_t){ 0 }, &unreported);
 	return NULL;
 }

@@ -34,7 +34,10 @@ struct output {
 	atomic_bool stop;               /* drain, then exit */
 	atomic_bool reopen;             /* SIGUSR1: reopen files */
 	_Atomic int waiting;            /* the writer sleeps: WAIT_* */
-	_Atomic int last_err;           /* errno of the latest failure */
+	_Atomic int last_err;           /* errno of the latest failure;
+					 * 0 again after a whole batch */
+	int unreported_err;             /* writer only: the errno of the
+					 * failures not reported yet */
 	struct output_rule_stats rs[CONFIG_MAX_RULES];
 	/* Receiver only: bytes of the last record queued, the size checked
 	 * with queue_room() before formatting the next one. */
