@@ -19,6 +19,8 @@ pkgs=(
 	check clang libclang-rt-dev
 	nftables iptables iproute2 iputils-ping netcat-openbsd tcpdump
 	python3 python3-scapy jq logrotate systemd
+	# fault injection: a file system forced read-only (daemon-fault-dir)
+	e2fsprogs util-linux
 	# man pages: groff renders them with warnings on (tests/man-check.sh)
 	groff man-db
 	# the Debian package and its boot test (scripts/build-deb.sh, tests/boot/)
