@@ -1,4 +1,4 @@
-/* dec_text: unsigned decimal numbers without printf, for the formatters
+/* dec_text: numbers as text without printf, for the formatters
  * (fmt_log, fmt_json, fmt_journal).  Each writer stores at p, which the
  * caller has made room for (at most 10 bytes for a uint32_t), and returns
  * the new end; no NUL.  Numbers go in groups of two and four digits from
@@ -11,6 +11,8 @@
 
 /* "00" "01" ... "99" */
 extern const char dec_dig2[201];
+/* Two lowercase hex digits for each byte value: "00" ... "ff". */
+extern const char dec_hex2[513];
 
 /* Exactly four digits of v < 10000. */
 static inline char *dec_4(char *p, uint32_t v)
