@@ -33,6 +33,7 @@
 
 #define DEF_IDENTITY            "nflogd"
 #define DEF_STATS_INTERVAL      300
+#define DEF_FLOOD_SUMMARY_INTERVAL 10
 #define DEF_RUNTIME_DIR         "/run/nflogd"
 #define DEF_STATE_DIR           "/var/lib/nflogd"
 
@@ -66,6 +67,7 @@
 #define MIN_RCVBUF              65536
 #define MAX_RCVBUF              (1 << 30)
 #define MAX_STATS_INTERVAL      86400
+#define MAX_FLOOD_SUMMARY_INTERVAL 3600
 #define MAX_KEEP                100
 #define MIN_QUEUE_SIZE          16
 #define MAX_QUEUE_SIZE          4194304
@@ -935,14 +937,14 @@ enum section_id {
 };
 
 enum top_key {
-	T_IDENTITY, T_HOSTNAME, T_STATS_INTERVAL, T_RUNTIME_DIR, T_STATE_DIR,
-	T_METRICS_PATH, T_USER, T_GROUP, T_FIREWALL, T_CT_INVALID, T_GROUPS, T_OUTPUTS,
-	T_RULES, T_N
+	T_IDENTITY, T_HOSTNAME, T_STATS_INTERVAL, T_FLOOD_SUMMARY_INTERVAL,
+	T_RUNTIME_DIR, T_STATE_DIR, T_METRICS_PATH, T_USER, T_GROUP,
+	T_FIREWALL, T_CT_INVALID, T_GROUPS, T_OUTPUTS, T_RULES, T_N
 };
 static const char *const top_keys[T_N] = {
-	"identity", "hostname", "stats_interval", "runtime_dir", "state_dir",
-	"metrics_path", "user", "group", "firewall", "conntrack_invalid", "groups",
-	"outputs", "rules",
+	"identity", "hostname", "stats_interval", "flood_summary_interval",
+	"runtime_dir", "state_dir", "metrics_path", "user", "group", "firewall",
+	"conntrack_invalid", "groups", "outputs", "rules",
 };
 
 enum group_key {
@@ -967,12 +969,15 @@ enum rule_key {
 	R_NAME, R_GROUP, R_PREFIX, R_LEVEL, R_LOG_FLAGS, R_ACTION, R_OUTPUTS,
 	/* the kernel rule nflogd installs */
 	R_FAMILY, R_HOOK, R_PRIORITY, R_TABLE, R_CHAIN, R_POSITION, R_MATCH,
-	R_SNAPLEN, R_QUEUE_THRESHOLD, R_LIMIT, R_BURST, R_N
+	R_SNAPLEN, R_QUEUE_THRESHOLD, R_LIMIT, R_BURST,
+	/* nflogd's own record budget */
+	R_RECORD_LIMIT, R_RECORD_BURST, R_N
 };
 static const char *const rule_keys[R_N] = {
 	"name", "group", "prefix", "level", "log_flags", "action", "outputs",
 	"family", "hook", "priority", "table", "chain", "position", "match",
-	"snaplen", "queue_threshold", "limit", "burst",
+	"snaplen", "queue_threshold", "limit", "burst", "record_limit",
+	"record_burst",
 };
 
 enum firewall_key { F_BACKEND, F_TABLE, F_CHECK_INTERVAL, F_N };
@@ -982,11 +987,11 @@ static const char *const firewall_keys[F_N] = {
 
 enum ct_key {
 	C_PROTOCOL, C_FAMILIES, C_NAME, C_LEVEL, C_LOG_FLAGS, C_ACTION,
-	C_OUTPUTS, C_N
+	C_OUTPUTS, C_RECORD_LIMIT, C_RECORD_BURST, C_N
 };
 static const char *const ct_keys[C_N] = {
 	"protocol", "families", "name", "level", "log_flags", "action",
-	"outputs",
+	"outputs", "record_limit", "record_burst",
 };
 
 #define MAX_KEYS R_N
@@ -1161,6 +1166,9 @@ static int set_top(struct ctx *x, unsigned int k, const config_setting_t *s,
 	case T_STATS_INTERVAL:
 		return get_u32(x, s, 0, MAX_STATS_INTERVAL,
 			       " (seconds, 0 = off)", &c->stats_interval);
+	case T_FLOOD_SUMMARY_INTERVAL:
+		return get_u32(x, s, 1, MAX_FLOOD_SUMMARY_INTERVAL, " (seconds)",
+			       &c->flood_summary_interval);
 	case T_RUNTIME_DIR:
 		return get_path(x, s, false, c->runtime_dir);
 	case T_STATE_DIR:
@@ -1922,9 +1930,10 @@ static int get_match(struct ctx *x, const config_setting_t *s, char *buf)
 #define LIMIT_WHAT "\"N/second\", \"N/minute\", \"N/hour\" or \"N/day\" " \
 		   "(also s, sec, min, h, d), N 1..1000000"
 
-/* A kernel rate limit "N/unit". */
-static int get_limit(struct ctx *x, const config_setting_t *s,
-		     struct config_fw_rule *fw)
+/* A rate "N/unit": limit (the kernel rule's) and record_limit (nflogd's
+ * record budget) share the syntax. */
+static int get_rate(struct ctx *x, const config_setting_t *s,
+		    uint32_t *rate, enum limit_unit *unit)
 {
 	static const struct {
 		const char *name;
@@ -1945,20 +1954,21 @@ static int get_limit(struct ctx *x, const config_setting_t *s,
 	for (p = v; is_digit(*p); p++)
 		n = n > MAX_LIMIT_RATE ? n : n * 10 + (uint64_t)(*p - '0');
 	if (p == v || *p != '/')
-		return error(x, line_of(s), "limit %s is not a rate; allowed: "
-			     LIMIT_WHAT, quote(q, sizeof(q), v));
+		return error(x, line_of(s), "%s %s is not a rate; allowed: "
+			     LIMIT_WHAT, key_of(s), quote(q, sizeof(q), v));
 	for (i = 0; i < ARRAY_SIZE(units); i++)
 		if (strcmp(p + 1, units[i].name) == 0)
 			break;
 	if (i == ARRAY_SIZE(units))
-		return error(x, line_of(s), "limit %s has the unknown unit %s; "
-			     "allowed: " LIMIT_WHAT, quote(q, sizeof(q), v),
-			     quote(q2, sizeof(q2), p + 1));
+		return error(x, line_of(s), "%s %s has the unknown unit %s; "
+			     "allowed: " LIMIT_WHAT, key_of(s),
+			     quote(q, sizeof(q), v), quote(q2, sizeof(q2), p + 1));
 	if (n < 1 || n > MAX_LIMIT_RATE)
-		return error(x, line_of(s), "limit %s is out of range; "
-			     "allowed: " LIMIT_WHAT, quote(q, sizeof(q), v));
-	fw->limit_rate = (uint32_t)n;
-	fw->limit_unit = units[i].unit;
+		return error(x, line_of(s), "%s %s is out of range; "
+			     "allowed: " LIMIT_WHAT, key_of(s),
+			     quote(q, sizeof(q), v));
+	*rate = (uint32_t)n;
+	*unit = units[i].unit;
 	return 0;
 }
 
@@ -2032,10 +2042,15 @@ static int set_rule(struct ctx *x, unsigned int k, const config_setting_t *s,
 			       " (packets, 0 = the group's)",
 			       &r->fw.queue_threshold);
 	case R_LIMIT:
-		return get_limit(x, s, &r->fw);
+		return get_rate(x, s, &r->fw.limit_rate, &r->fw.limit_unit);
 	case R_BURST:
 		return get_u32(x, s, 1, MAX_BURST, " (packets)",
 			       &r->fw.limit_burst);
+	case R_RECORD_LIMIT:
+		return get_rate(x, s, &r->record_rate, &r->record_unit);
+	case R_RECORD_BURST:
+		return get_u32(x, s, 1, MAX_LIMIT_RATE, " (records)",
+			       &r->record_burst);
 	case R_N:
 		break;
 	}
@@ -2496,6 +2511,19 @@ static bool check_rule(struct ctx *x, struct config_rule *r,
 	return true;
 }
 
+/* record_burst without record_limit means nothing; record_limit alone
+ * gets a burst of one unit's worth ("100/second": 100). */
+static void check_budget(struct ctx *x, struct config_rule *r,
+			 int limit_line, int burst_line)
+{
+	if (burst_line && !limit_line)
+		error(x, burst_line, "record_burst applies with record_limit "
+		      "only; add record_limit = \"N/second\" to rule '%s'",
+		      r->name);
+	if (r->record_rate && !r->record_burst)
+		r->record_burst = r->record_rate;
+}
+
 static void parse_rules(struct ctx *x, const config_setting_t *list)
 {
 	static const char example[] = "{ name = \"...\"; group = N; }";
@@ -2523,6 +2551,8 @@ static void parse_rules(struct ctx *x, const config_setting_t *list)
 		r.level = DEF_LEVEL;
 		r.line = line_of(e);
 		walk_keys(x, SEC_RULE, e, set_rule, &r, &seen);
+		check_budget(x, &r, seen.line[R_RECORD_LIMIT],
+			     seen.line[R_RECORD_BURST]);
 		if (!check_rule(x, &r, &seen))
 			continue;
 		c->rules[c->n_rules++] = r;
@@ -2682,6 +2712,11 @@ static int set_ct(struct ctx *x, unsigned int k, const config_setting_t *s,
 		return get_action(x, s, p->r.action);
 	case C_OUTPUTS:
 		return get_rule_outputs(x, s, &p->r);
+	case C_RECORD_LIMIT:
+		return get_rate(x, s, &p->r.record_rate, &p->r.record_unit);
+	case C_RECORD_BURST:
+		return get_u32(x, s, 1, MAX_LIMIT_RATE, " (records)",
+			       &p->r.record_burst);
 	case C_N:
 		break;
 	}
@@ -2712,6 +2747,8 @@ static void parse_ct_invalid(struct ctx *x, const config_setting_t *s)
 	p.r.ct_invalid = true;
 	p.r.line = x->ct_line;
 	walk_keys(x, SEC_CT_INVALID, s, set_ct, &p, &seen);
+	check_budget(x, &p.r, seen.line[C_RECORD_LIMIT],
+		     seen.line[C_RECORD_BURST]);
 	if (!seen.line[C_OUTPUTS])
 		for (i = 0; i < c->n_outputs; i++)
 			p.r.outputs[p.r.n_outputs++] = i;
@@ -2763,6 +2800,7 @@ static void config_defaults(struct config *c, const char *file)
 	snprintf(c->file, sizeof(c->file), "%s", file);
 	strcpy(c->identity, DEF_IDENTITY);
 	c->stats_interval = DEF_STATS_INTERVAL;
+	c->flood_summary_interval = DEF_FLOOD_SUMMARY_INTERVAL;
 	strcpy(c->runtime_dir, DEF_RUNTIME_DIR);
 	strcpy(c->state_dir, DEF_STATE_DIR);
 	c->fw.backend = FW_NFTABLES;
@@ -3016,6 +3054,15 @@ static void print_fw_rule(FILE *f, const struct config *c,
 	}
 }
 
+static void print_budget(FILE *f, const char *ind, const struct config_rule *r)
+{
+	if (!r->record_rate)
+		return;
+	fprintf(f, "%srecord_limit = \"%u/%s\";\n", ind, r->record_rate,
+		unit_names[r->record_unit]);
+	print_kv_u(f, ind, "record_burst", r->record_burst);
+}
+
 static void print_rule(FILE *f, const struct config *c,
 		       const struct config_rule *r)
 {
@@ -3029,6 +3076,7 @@ static void print_rule(FILE *f, const struct config *c,
 	print_kv_str(f, ind, "action", r->action);
 	print_outputs(f, ind, c, r);
 	print_fw_rule(f, c, &r->fw);
+	print_budget(f, ind, r);
 }
 
 static void print_firewall(FILE *f, const struct config *c)
@@ -3067,6 +3115,7 @@ static void print_ct_invalid(FILE *f, const struct config *c)
 	print_flags(f, ind, r->log_flags);
 	print_kv_str(f, ind, "action", r->action);
 	print_outputs(f, ind, c, r);
+	print_budget(f, ind, r);
 	fputs("};\n", f);
 }
 
@@ -3109,6 +3158,7 @@ void config_print(const struct config *c, FILE *f)
 	print_kv_str(f, "", "identity", c->identity);
 	print_kv_str(f, "", "hostname", c->hostname);
 	print_kv_u(f, "", "stats_interval", c->stats_interval);
+	print_kv_u(f, "", "flood_summary_interval", c->flood_summary_interval);
 	print_kv_str(f, "", "runtime_dir", c->runtime_dir);
 	print_kv_str(f, "", "state_dir", c->state_dir);
 	print_kv_str(f, "", "metrics_path", c->metrics_path);
@@ -3144,6 +3194,16 @@ const char *config_hook_name(enum fw_hook h)
 const char *config_limit_unit_name(enum limit_unit u)
 {
 	return (unsigned int)u < ARRAY_SIZE(unit_names) ? unit_names[u] : "?";
+}
+
+unsigned int config_limit_unit_seconds(enum limit_unit u)
+{
+	static const unsigned int secs[] = {
+		[LIMIT_SECOND] = 1, [LIMIT_MINUTE] = 60, [LIMIT_HOUR] = 3600,
+		[LIMIT_DAY] = 86400,
+	};
+
+	return (unsigned int)u < ARRAY_SIZE(secs) ? secs[u] : 1;
 }
 
 bool config_rule_installed(const struct config *c, const struct config_rule *r)

@@ -113,6 +113,11 @@ struct config_rule {
 	unsigned int n_outputs;
 	unsigned int outputs[CONFIG_MAX_RULE_OUTPUTS];  /* index into outputs */
 	struct config_fw_rule fw; /* the kernel rule (fw.place) */
+	/* nflogd's own record budget (flood.h): 0 = none.  Records over it
+	 * are counted and summarised instead of written one by one. */
+	uint32_t record_rate;
+	enum limit_unit record_unit;
+	uint32_t record_burst;   /* set whenever record_rate is */
 	/* The conntrack_invalid section's rule: group 0, records carry the
 	 * reason conntrack gives in the prefix. */
 	bool ct_invalid;
@@ -148,6 +153,8 @@ struct config {
 	char identity[CONFIG_NAME_MAX];  /* SYSLOG_IDENTIFIER, "nflogd" */
 	char hostname[64];               /* "" = the host's name */
 	unsigned int stats_interval;     /* seconds; 0 = off */
+	/* seconds between the summaries of a rule's suppressed records */
+	unsigned int flood_summary_interval;
 	char runtime_dir[CONFIG_PATH_MAX];
 	char state_dir[CONFIG_PATH_MAX];
 	char metrics_path[CONFIG_PATH_MAX]; /* "" = no Prometheus file */
@@ -185,6 +192,8 @@ const char *config_backend_name(enum fw_backend b);
 const char *config_family_name(enum fw_family f);
 const char *config_hook_name(enum fw_hook h);
 const char *config_limit_unit_name(enum limit_unit u);
+/* A limit unit's length in seconds. */
+unsigned int config_limit_unit_seconds(enum limit_unit u);
 /* True if rule r is installed by nflogd (backend != none, place != NONE). */
 bool config_rule_installed(const struct config *c, const struct config_rule *r);
 

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -989,4 +990,63 @@ int fmt_journal(const struct record *rec, const struct journal_ctx *ctx,
 	if (jb.lost)
 		return -ENOSPC;
 	return (int)jf->n;
+}
+
+/* --- flood summaries ----------------------------------------------------- */
+
+/* "KEY=a=n, b=n": a top list, most frequent first. */
+static void f_top(struct jb *b, const char *key, size_t kl,
+		  const struct flood_slot *sl, unsigned int n)
+{
+	char v[FLOOD_TOP * (FLOOD_KEY_TEXT_MAX + 24)], k[FLOOD_KEY_TEXT_MAX];
+	size_t len = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		flood_key_text(&sl[i].key, k);
+		len += (size_t)snprintf(v + len, sizeof(v) - len, "%s%s=%llu",
+					i ? ", " : "", k,
+					(unsigned long long)sl[i].n);
+	}
+	f_strn(b, key, kl, v, len);
+}
+
+int fmt_journal_summary(const struct flood_summary *s, const char *identifier,
+			struct journal_fields *jf)
+{
+	char text[FLOOD_TEXT_MAX], num[24], lim[40];
+	struct jb jb, *b = &jb;
+	size_t n;
+
+	jb.jf = jf;
+	jb.n = 0;
+	jb.p = jf->arena;
+	jb.end = jf->arena + sizeof(jf->arena);
+	jb.over = false;
+	jb.lost = false;
+	n = flood_text(s, text, sizeof(text));
+	F_STRN(b, "MESSAGE=", text, n);
+	F_U(b, "PRIORITY=", PRIORITY_DEFAULT);
+	F_STR(b, "SYSLOG_IDENTIFIER=", str_set(identifier) ? identifier : "nflogd");
+	F_STR(b, "MESSAGE_ID=", FMT_JOURNAL_SUPPRESSED_MESSAGE_ID);
+	if (str_set(s->rule))
+		F_STR(b, "NFLOG_RULE=", s->rule);
+	n = (size_t)snprintf(num, sizeof(num), "%llu",
+			     (unsigned long long)s->suppressed);
+	F_STRN(b, "NFLOGD_SUPPRESSED=", num, n);
+	F_U(b, "NFLOGD_SECONDS=", s->seconds);
+	n = (size_t)snprintf(lim, sizeof(lim), "%u/%s", s->limit_rate,
+			     s->limit_unit);
+	F_STRN(b, "NFLOGD_RECORD_LIMIT=", lim, n < sizeof(lim) ? n : sizeof(lim) - 1);
+	F_U(b, "NFLOGD_RECORD_BURST=", s->burst);
+	if (s->approximate)
+		F_STR(b, "NFLOGD_TOP_APPROXIMATE=", "1");
+	if (s->n_src)
+		f_top(b, "NFLOGD_TOP_SOURCES=", sizeof("NFLOGD_TOP_SOURCES=") - 1,
+		      s->src, s->n_src);
+	if (s->n_dst)
+		f_top(b, "NFLOGD_TOP_DESTINATIONS=",
+		      sizeof("NFLOGD_TOP_DESTINATIONS=") - 1, s->dst, s->n_dst);
+	jf->n = jb.n;
+	jf->used = (size_t)(jb.p - jf->arena);
+	return jb.lost ? -ENOSPC : (int)jf->n;
 }

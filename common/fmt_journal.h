@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 
 #include "decode.h"
+#include "flood.h"
 #include "fmt_log.h"
 
 #define FMT_JOURNAL_MAX_FIELDS 96
@@ -21,6 +22,8 @@
 
 /* MESSAGE_ID of packet records (also in systemd/nflogd.catalog). */
 #define FMT_JOURNAL_PACKET_MESSAGE_ID "8b3d1bbf6c6a4c3e9d8a2f0e5c1b7a40"
+/* ... and of flood summaries (fmt_journal_summary). */
+#define FMT_JOURNAL_SUPPRESSED_MESSAGE_ID "79e3483422814fa498b08568e416bffa"
 
 struct journal_ctx {
 	const struct log_ifnames *ifn;
@@ -45,5 +48,13 @@ struct journal_fields {
  * fit are left out; MESSAGE always comes first). */
 int fmt_journal(const struct record *rec, const struct journal_ctx *ctx,
 		struct journal_fields *jf);
+
+/* A flood summary (flood.h) as a journal entry of its own: MESSAGE is
+ * flood_text(), PRIORITY warning, NFLOG_RULE, NFLOGD_SUPPRESSED and the
+ * rest of docs/record-schema.md "Flood summaries".  identifier: as in
+ * journal_ctx.  Returns the number of fields or -ENOSPC (cannot happen
+ * with FMT_JOURNAL_ARENA). */
+int fmt_journal_summary(const struct flood_summary *s, const char *identifier,
+			struct journal_fields *jf);
 
 #endif

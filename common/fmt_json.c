@@ -1877,3 +1877,137 @@ int fmt_json(const struct record *rec, const struct json_ctx *ctx,
 	*jw.p = 0;
 	return (int)(jw.p - buf);
 }
+
+/* --- flood summaries ----------------------------------------------------- */
+
+static void emit_top_sources(struct jw *w, const struct flood_summary *s)
+{
+	char *q, *p, sep = '[';
+
+	JW_LIT(w, ",\"top_sources\":");
+	for (unsigned int i = 0; i < s->n_src; i++) {
+		const struct flood_key *k = &s->src[i].key;
+
+		SEC(16 + ADDR_LEN + U64_LEN);
+		*p++ = sep;
+		sep = ',';
+		*p++ = '{';
+		/* no "ip": the packets were not IP */
+		if (k->kind == FLOOD_KEY_IP4 || k->kind == FLOOD_KEY_IP6) {
+			CPY(p, "\"ip\":");
+			p = put_addr(p, k->kind == FLOOD_KEY_IP6, k->addr);
+			*p++ = ',';
+		}
+		CPY(p, "\"count\":");
+		p = put_u64(p, s->src[i].n);
+		*p++ = '}';
+		END();
+	}
+	if (sep == '[')
+		JW_LIT(w, "[]");
+	else
+		JW_LIT(w, "]");
+}
+
+static void emit_top_destinations(struct jw *w, const struct flood_summary *s)
+{
+	char *q, *p, sep = '[';
+
+	JW_LIT(w, ",\"top_destinations\":");
+	for (unsigned int i = 0; i < s->n_dst; i++) {
+		const struct flood_key *k = &s->dst[i].key;
+		const char *t = iana_keyword(k->proto);
+
+		SEC(96 + NAME_SLACK + U64_LEN);
+		*p++ = sep;
+		sep = ',';
+		*p++ = '{';
+		/* network.transport / iana_number / destination.port as in
+		 * a packet record; none of them: not IP */
+		if (k->kind == FLOOD_KEY_PORT || k->kind == FLOOD_KEY_PROTO) {
+			if (t) {
+				CPY(p, "\"transport\":\"");
+				p = put_lit(p, t);
+				CPY(p, "\",");
+			}
+			CPY(p, "\"iana_number\":");
+			p = put_u32_str(p, k->proto);
+			*p++ = ',';
+		}
+		if (k->kind == FLOOD_KEY_PORT) {
+			CPY(p, "\"port\":");
+			p = dec_u32(p, k->port);
+			*p++ = ',';
+		}
+		CPY(p, "\"count\":");
+		p = put_u64(p, s->dst[i].n);
+		*p++ = '}';
+		END();
+	}
+	if (sep == '[')
+		JW_LIT(w, "[]");
+	else
+		JW_LIT(w, "]");
+}
+
+int fmt_json_summary(const struct flood_summary *s, const char *host,
+		     long long now_sec, unsigned int now_usec,
+		     char *buf, size_t size)
+{
+	struct json_time_cache tc = { 0 };
+	char text[FLOOD_TEXT_MAX];
+	struct jw jw, *w = &jw;
+	size_t tl;
+	char *q, *p;
+
+	if (!size)
+		return -ENOSPC;
+	jw.p = buf;
+	jw.end = buf + size - 1;
+	jw.full = false;
+	jw.sep = ',';
+
+	SEC(256 + TIME_LEN + U64_LEN + 3 * U32_LEN + NAME_SLACK);
+	*p++ = '{';
+	if (ts_valid(now_sec, now_usec)) {
+		CPY(p, "\"@timestamp\":");
+		p = put_time(p, now_sec, now_usec, &tc);
+		*p++ = ',';
+	}
+	CPY(p, "\"ecs\":{\"version\":\"" ECS_VERSION "\"},"
+	       "\"nflogd\":{\"schema_version\":" FMT_JSON_SCHEMA_VERSION
+	       ",\"suppressed\":{\"count\":");
+	p = put_u64(p, s->suppressed);
+	CPY(p, ",\"seconds\":");
+	p = dec_u32(p, s->seconds);
+	CPY(p, ",\"record_limit\":\"");
+	p = dec_u32(p, s->limit_rate);
+	*p++ = '/';
+	/* the unit is config_limit_unit_name()'s: "second" ... "day" */
+	p = put_lit(p, strlen(s->limit_unit) <= NAME_SLACK ? s->limit_unit : "?");
+	CPY(p, "\",\"record_burst\":");
+	p = dec_u32(p, s->burst);
+	CPY(p, ",\"approximate\":");
+	p = put_bool(p, s->approximate);
+	END();
+	emit_top_sources(w, s);
+	emit_top_destinations(w, s);
+	JW_LIT(w, "}},\"event\":{\"kind\":\"metric\",\"category\":"
+		  "[\"network\"],\"type\":[\"info\"],\"action\":\"suppressed\","
+		  "\"module\":\"nflogd\",\"dataset\":\"nflogd.suppressed\"}");
+	if (str_set(s->rule))
+		JW_STR(w, ",\"rule\":{\"name\":", s->rule, strlen(s->rule),
+		       "}");
+	if (str_set(host))
+		JW_STR(w, ",\"observer\":{\"hostname\":", host, strlen(host),
+		       "}");
+	tl = flood_text(s, text, sizeof(text));
+	JW_STR(w, ",\"message\":", text, tl, "}");
+
+	if (jw.full || (size_t)(jw.p - buf) > INT_MAX) {
+		buf[0] = 0;
+		return -ENOSPC;
+	}
+	*jw.p = 0;
+	return (int)(jw.p - buf);
+}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "decode.h"
+#include "flood.h"
 #include "fmt_log.h"
 
 #define FMT_JSON_SCHEMA_VERSION "1"
@@ -56,5 +57,14 @@ struct json_ctx {
  * length or -ENOSPC. */
 int fmt_json(const struct record *rec, const struct json_ctx *ctx,
 	     char *buf, size_t size);
+
+/* A flood summary (flood.h) as a record of its own: event.kind "metric",
+ * event.dataset "nflogd.suppressed", the counts under nflogd.suppressed,
+ * the sentence in message (docs/record-schema.md).  now: @timestamp;
+ * host: observer.hostname (NULL: none).  Returns the length or -ENOSPC;
+ * FMT_JSON_MAX always suffices. */
+int fmt_json_summary(const struct flood_summary *s, const char *host,
+		     long long now_sec, unsigned int now_usec,
+		     char *buf, size_t size);
 
 #endif

@@ -38,64 +38,6 @@ enum { EV_SIGNAL = 1, EV_TICK, EV_IFCACHE, EV_FW_EVENT, EV_FW_TIMER,
 
 #define RX_BURST 64     /* datagrams per group per wake-up */
 
-int daemon_load_config(const char *path, struct config **out,
-		       struct config_errors *errs)
-{
-	struct config *c;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int r;
-
-	memset(errs, 0, sizeof(*errs));
-	f = fopen(path, "re");
-	if (!f) {
-		snprintf(errs->msg[0], sizeof(errs->msg[0]),
-			 "%s: cannot open: %s", path, strerror(errno));
-		errs->n = 1;
-		return -1;
-	}
-	{
-		FILE *m = open_memstream(&text, &len);
-		char chunk[8192];
-		size_t n;
-
-		while (m && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			fwrite(chunk, 1, n, m);
-		if (m)
-			fclose(m);
-	}
-	r = ferror(f);
-	fclose(f);
-	if (!text || r) {
-		free(text);
-		snprintf(errs->msg[0], sizeof(errs->msg[0]),
-			 "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
-		errs->n = 1;
-		return -1;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		free(text);
-		snprintf(errs->msg[0], sizeof(errs->msg[0]), "out of memory");
-		errs->n = 1;
-		return -1;
-	}
-	r = config_parse(path, text, len, c, errs);
-	free(text);
-	if (r < 0) {
-		if (errs->n == 0) {
-			snprintf(errs->msg[0], sizeof(errs->msg[0]),
-				 "%s: cannot parse: %s", path, strerror(-r));
-			errs->n = 1;
-		}
-		free(c);
-		return -1;
-	}
-	*out = c;
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* The record path                                                     */
 
@@ -186,24 +128,166 @@ struct formatted {
 	struct journal_fields jf;
 };
 
-static void push(struct output *o, unsigned int rule, const void *a,
-		 size_t alen, const void *b, size_t blen, const void *c,
-		 size_t clen)
+/* Copy a record of up to three parts into o's queue; false when it is
+ * full. */
+static bool enqueue(struct output *o, uint16_t rule, const void *a,
+		    size_t alen, const void *b, size_t blen, const void *c,
+		    size_t clen)
 {
-	struct output_rule_stats *s = &o->rs[rule];
 	uint32_t len = (uint32_t)(alen + blen + clen);
-	uint8_t *p = queue_reserve(&o->q, len, (uint16_t)rule, 0);
+	uint8_t *p = queue_reserve(&o->q, len, rule, 0);
 
-	if (!p) {
-		s->dropped++;
-		return;
-	}
+	if (!p)
+		return false;
 	o->last_len = len;
 	memcpy(p, a, alen);
 	memcpy(p + alen, b, blen);
 	if (clen)
 		memcpy(p + alen + blen, c, clen);
-	s->queued++;
+	return true;
+}
+
+static void push(struct output *o, unsigned int rule, const void *a,
+		 size_t alen, const void *b, size_t blen, const void *c,
+		 size_t clen)
+{
+	struct output_rule_stats *s = &o->rs[rule];
+
+	if (enqueue(o, (uint16_t)rule, a, alen, b, blen, c, clen))
+		s->queued++;
+	else
+		s->dropped++;
+}
+
+/* ------------------------------------------------------------------ */
+/* Flood control: a rule's record budget (common/flood.h)              */
+
+/* A coarse clock is enough for a budget (4 ms at HZ=250) and costs a
+ * fraction of the fine one, read per record of a budgeted rule. */
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Take a record from rule ri's budget; false: it is over the budget,
+ * counted as suppressed and noted for the next summary. */
+static bool within_budget(struct daemon *d, unsigned int ri,
+			  const struct record *rec)
+{
+	struct flood_state *fs = &d->flood[ri];
+	uint64_t now = mono_us();
+
+	if (flood_bucket_take(&fs->bucket, now))
+		return true;
+	d->rs[ri].suppressed++;
+	flood_window_note(&fs->win, rec, now);
+	return false;
+}
+
+/* Budgets for the rules of d->cfg: a rule that keeps its name and its
+ * budget across a reload keeps its bucket (saved, from rules of old),
+ * so that a reload does not hand out a fresh burst. */
+static void flood_setup(struct daemon *d, const struct config *old,
+			const struct flood_bucket *saved)
+{
+	const struct config *c = d->cfg;
+	uint64_t now = mono_us();
+
+	memset(d->flood, 0, sizeof(d->flood));
+	for (unsigned int r = 0; r < c->n_rules; r++) {
+		const struct config_rule *nr = &c->rules[r];
+
+		if (!nr->record_rate)
+			continue;
+		flood_bucket_init(&d->flood[r].bucket, nr->record_rate,
+				  config_limit_unit_seconds(nr->record_unit),
+				  nr->record_burst, now);
+		for (unsigned int o = 0; old && o < old->n_rules; o++) {
+			const struct config_rule *or = &old->rules[o];
+
+			if (!strcmp(or->name, nr->name) &&
+			    or->record_rate == nr->record_rate &&
+			    or->record_unit == nr->record_unit &&
+			    or->record_burst == nr->record_burst)
+				d->flood[r].bucket = saved[o];
+		}
+	}
+}
+
+/* Rule ri's window as one summary record in each of its outputs. */
+static void flood_emit(struct daemon *d, unsigned int ri, uint64_t now_us)
+{
+	const struct config_rule *rule = &d->cfg->rules[ri];
+	struct flood_state *fs = &d->flood[ri];
+	struct formatted *f = d->scratch;
+	struct flood_summary s = {
+		.rule = rule->name, .limit_rate = rule->record_rate,
+		.limit_unit = config_limit_unit_name(rule->record_unit),
+		.burst = rule->record_burst,
+	};
+	char text[FLOOD_TEXT_MAX];
+	size_t tl;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	flood_summarise(&fs->win, now_us, &s);
+	memset(&fs->win, 0, sizeof(fs->win));
+	tl = flood_text(&s, text, sizeof(text));
+	for (unsigned int k = 0; k < rule->n_outputs; k++) {
+		struct output *o = &d->out[rule->outputs[k]];
+		const struct config_output *oc = &o->cfg;
+		uint32_t usec = (uint32_t)(now.tv_nsec / 1000);
+		bool ok = false;
+
+		if (oc->type == OUTPUT_JOURNAL) {
+			size_t need = 0;
+			void *p = NULL;
+
+			if (fmt_journal_summary(&s, d->cfg->identity, &f->jf) > 0)
+				need = sink_journal_record_size(f->jf.iov, f->jf.n);
+			if (need)
+				p = queue_reserve(&o->q, (uint32_t)need,
+						  OUTPUT_RULE_NONE, 0);
+			if (p) {
+				sink_journal_record_fill(p, f->jf.iov, f->jf.n);
+				ok = true;
+			}
+		} else if (oc->format == FORMAT_JSON) {
+			int n = fmt_json_summary(&s, d->hostname, now.tv_sec, usec,
+						 f->json, sizeof(f->json));
+
+			ok = n > 0 && enqueue(o, OUTPUT_RULE_NONE, f->json,
+					      (size_t)n, "\n", 1, NULL, 0);
+		} else {
+			char head[LINE_HEAD_MAX];
+			size_t hl = line_head(d, oc, now.tv_sec, usec, head);
+
+			ok = enqueue(o, OUTPUT_RULE_NONE, head, hl, text, tl,
+				     "\n", 1);
+		}
+		if (ok)
+			o->summaries_queued++;
+		else
+			o->summaries_dropped++;
+	}
+}
+
+/* Summarise the windows that are flood_summary_interval old (all of
+ * them: force, before a reload or a stop). */
+static void flood_tick(struct daemon *d, bool force)
+{
+	uint64_t now = mono_us();
+	uint64_t age = (uint64_t)d->cfg->flood_summary_interval * 1000000u;
+
+	for (unsigned int r = 0; r < d->cfg->n_rules; r++) {
+		const struct flood_window *w = &d->flood[r].win;
+
+		if (w->suppressed && (force || now - w->start_us >= age))
+			flood_emit(d, r, now);
+	}
 }
 
 static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m)
@@ -223,6 +307,8 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 		return;         /* a group without rules: cannot happen */
 	d->rs[ri].received++;
 	decode_packet(m, &rec);
+	if (rule->record_rate && !within_budget(d, ri, &rec))
+		return;
 
 	in = d->have_ifc ? ifcache_name(&d->ifc, m->indev) : NULL;
 	out = d->have_ifc ? ifcache_name(&d->ifc, m->outdev) : NULL;
@@ -492,6 +578,7 @@ static int reload_apply(struct daemon *d)
 	struct receiver nrx[CONFIG_MAX_GROUPS];
 	struct output_rule_stats saved[CONFIG_MAX_OUTPUTS][CONFIG_MAX_RULES];
 	struct rule_stats saved_rs[CONFIG_MAX_RULES];
+	struct flood_bucket saved_bucket[CONFIG_MAX_RULES];
 	bool kept[CONFIG_MAX_GROUPS] = { false };
 
 	if (!errs) {
@@ -556,6 +643,11 @@ static int reload_apply(struct daemon *d)
 	}
 
 	drain_kernel(d);
+	/* The old rules' windows go out before their outputs stop. */
+	flood_tick(d, true);
+	publish_all(d);
+	for (unsigned int r = 0; r < old->n_rules; r++)
+		saved_bucket[r] = d->flood[r].bucket;
 	/* Stop (drain) the old outputs first: what they write while stopping
 	 * must be in the counters carried over. */
 	stop_outputs(d, old->n_outputs);
@@ -625,6 +717,7 @@ static int reload_apply(struct daemon *d)
 	/* Groups: keep and reconfigure the ones that stay, bind new ones,
 	 * unbind the ones that went away. */
 	d->cfg = nc;
+	flood_setup(d, old, saved_bucket);
 	for (unsigned int i = 0; i < nc->n_groups; i++) {
 		const struct config_group *g = &nc->groups[i];
 		unsigned int j;
@@ -770,6 +863,7 @@ static void loop(struct daemon *d)
 
 				if (read(d->tickfd, &exp, sizeof(exp)) < 0)
 					continue;
+				flood_tick(d, false);
 				publish_all(d);
 				stats_tick(d, false);
 			} else if (tag == EV_FW_EVENT) {
@@ -848,6 +942,7 @@ int daemon_run(const char *config_path, enum log_target target)
 		goto out;
 	if (start_outputs(d, d->cfg) < 0)
 		goto out;
+	flood_setup(d, NULL, NULL);
 	if (bind_groups(d) < 0) {
 		stop_outputs(d, d->cfg->n_outputs);
 		goto out;
@@ -928,6 +1023,7 @@ int daemon_run(const char *config_path, enum log_target target)
 	drain_kernel(d);
 	for (unsigned int i = 0; i < d->n_rx; i++)
 		receiver_close(&d->rx[i], on_packet, d);
+	flood_tick(d, true);
 	publish_all(d);
 	stop_outputs(d, d->cfg->n_outputs);
 	stats_tick(d, true);

@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "config.h"
+#include "config_file.h"
+#include "flood.h"
 #include "fmt_json.h"
 #include "log.h"
 #include "firewall.h"
@@ -19,6 +21,14 @@ struct formatted;
 
 struct rule_stats {
 	uint64_t received;      /* packets matched to this rule */
+	uint64_t suppressed;    /* over its record budget: not written, in
+				 * a summary record instead (flood.h) */
+};
+
+/* A rule's record budget and its window of suppressed records. */
+struct flood_state {
+	struct flood_bucket bucket;
+	struct flood_window win;
 };
 
 struct daemon {
@@ -28,6 +38,7 @@ struct daemon {
 	unsigned int n_rx;
 	struct output out[CONFIG_MAX_OUTPUTS];
 	struct rule_stats rs[CONFIG_MAX_RULES];
+	struct flood_state flood[CONFIG_MAX_RULES];    /* rules with a budget */
 	struct ifcache ifc;
 	bool have_ifc;
 	struct firewall fw;             /* the kernel rules nflogd owns */
@@ -66,9 +77,5 @@ struct daemon {
 /* Run the daemon until SIGTERM/SIGINT.  Returns the exit code. */
 int daemon_run(const char *config_path, enum log_target target);
 
-/* Read and validate a configuration file: 0 and *out (malloc'd), or -1
- * after printing every error to stderr. */
-int daemon_load_config(const char *path, struct config **out,
-		       struct config_errors *errs);
 
 #endif

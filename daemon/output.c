@@ -84,16 +84,24 @@ static size_t drain_once(struct output *o, struct batch *b, time_t *last,
 	 * per run of records of one rule (usually the whole batch), not
 	 * with an atomic add per record. */
 	for (size_t i = 0, j; i < n; i = j) {
-		struct output_rule_stats *s = &o->rs[b->rule[i]];
+		bool summary = b->rule[i] == OUTPUT_RULE_NONE;
+		_Atomic uint64_t *written, *failed;
 		size_t w;
 
 		for (j = i + 1; j < n && b->rule[j] == b->rule[i]; j++)
 			;
+		if (summary) {
+			written = &o->summaries_written;
+			failed = &o->summaries_failed;
+		} else {
+			written = &o->rs[b->rule[i]].written;
+			failed = &o->rs[b->rule[i]].failed;
+		}
 		w = res.written <= i ? i : res.written < j ? res.written : j;
 		if (w > i)
-			atomic_fetch_add_explicit(&s->written, w - i, memory_order_relaxed);
+			atomic_fetch_add_explicit(written, w - i, memory_order_relaxed);
 		if (j > w)
-			atomic_fetch_add_explicit(&s->failed, j - w, memory_order_relaxed);
+			atomic_fetch_add_explicit(failed, j - w, memory_order_relaxed);
 	}
 	/* The output's current state: an error until a batch goes through
 	 * whole (a stop gives up at once only on a sink that is failing

@@ -23,6 +23,10 @@ struct output_rule_stats {
 	_Atomic uint64_t failed;        /* the sink could not take it */
 };
 
+/* The rule index of a record that is not a packet's (a flood summary):
+ * counted in the output's summaries_* counters, not in a rule's. */
+#define OUTPUT_RULE_NONE UINT16_MAX
+
 struct output {
 	struct config_output cfg;       /* a copy: reloads swap whole outputs */
 	struct queue q;
@@ -39,6 +43,10 @@ struct output {
 	int unreported_err;             /* writer only: the errno of the
 					 * failures not reported yet */
 	struct output_rule_stats rs[CONFIG_MAX_RULES];
+	/* flood summaries: queued/dropped by the receiver, written/failed
+	 * by the writer */
+	uint64_t summaries_queued, summaries_dropped;
+	_Atomic uint64_t summaries_written, summaries_failed;
 	/* Receiver only: bytes of the last record queued, the size checked
 	 * with queue_room() before formatting the next one. */
 	uint32_t last_len;

@@ -4,6 +4,7 @@
  *   kernel logged (sequence numbers) = received + lost in the kernel
  * and per rule and output:
  *   received by the rule = written + failed + dropped at the queue + pending
+ *                          + suppressed by the rule's record budget
  * Every term is a counter shown here. */
 #include "stats.h"
 
@@ -33,7 +34,7 @@ static uint64_t kernel_logged(const struct receiver *rx)
 
 struct totals {
 	uint64_t kernel;        /* logged by nflogd's installed rules */
-	uint64_t received, lost, written, failed, dropped;
+	uint64_t received, lost, written, failed, dropped, suppressed;
 };
 
 static void sum(const struct daemon *d, struct totals *t)
@@ -51,8 +52,10 @@ static void sum(const struct daemon *d, struct totals *t)
 			t->failed += ld(&s->failed);
 			t->dropped += s->dropped;
 		}
-	for (unsigned int r = 0; r < d->cfg->n_rules; r++)
+	for (unsigned int r = 0; r < d->cfg->n_rules; r++) {
 		t->kernel += d->fw.ctr[r].packets;
+		t->suppressed += d->rs[r].suppressed;
+	}
 }
 
 /* A JSON string: paths and messages may hold anything. */
@@ -113,9 +116,10 @@ static void write_json(const struct daemon *d, FILE *f)
 		const struct config_rule *cr = &c->rules[r];
 		const struct fw_counters *kc = &d->fw.ctr[r];
 
-		fprintf(f, "%s{\"name\":\"%s\",\"group\":%u,\"received\":%llu,",
-			r ? "," : "", cr->name, cr->group,
-			(unsigned long long)d->rs[r].received);
+		fprintf(f, "%s{\"name\":\"%s\",\"group\":%u,\"received\":%llu,"
+			"\"suppressed\":%llu,", r ? "," : "", cr->name, cr->group,
+			(unsigned long long)d->rs[r].received,
+			(unsigned long long)d->rs[r].suppressed);
 		/* The kernel rule's own counters (the iptables -L -v view). */
 		if (config_rule_installed(c, cr) && d->fw.have_ctr)
 			fprintf(f, "\"kernel\":{\"present\":%s,\"matched\":%llu,"
@@ -144,13 +148,21 @@ static void write_json(const struct daemon *d, FILE *f)
 	for (unsigned int o = 0; o < c->n_outputs; o++) {
 		int err = atomic_load(&d->out[o].last_err);
 
+		const struct output *op = &d->out[o];
+
 		fprintf(f, "%s{\"name\":\"%s\",\"type\":\"%s\",\"path\":\"%s\","
-			"\"queue\":%zu,\"queue_size\":%u,\"last_error\":\"%s\"}",
+			"\"queue\":%zu,\"queue_size\":%u,\"last_error\":\"%s\","
+			"\"summaries\":{\"queued\":%llu,\"written\":%llu,"
+			"\"failed\":%llu,\"dropped\":%llu}}",
 			o ? "," : "", c->outputs[o].name,
 			c->outputs[o].type == OUTPUT_FILE ? "file" : "journal",
 			c->outputs[o].path,
-			queue_count(&d->out[o].q),
-			c->outputs[o].queue_size, err ? strerror(err) : "");
+			queue_count(&op->q),
+			c->outputs[o].queue_size, err ? strerror(err) : "",
+			(unsigned long long)op->summaries_queued,
+			(unsigned long long)ld(&op->summaries_written),
+			(unsigned long long)ld(&op->summaries_failed),
+			(unsigned long long)op->summaries_dropped);
 	}
 	fputs("]}\n", f);
 }
@@ -173,24 +185,26 @@ static void write_table(const struct daemon *d, FILE *f)
 			(unsigned long long)rx->st.overruns,
 			rx->uncounted ? "yes" : "-");
 	}
-	fprintf(f, "\n%-16s %-10s %14s %14s %14s %14s\n", "RULE", "KERNEL",
-		"MATCHED", "LOGGED", "BYTES", "RECEIVED");
+	fprintf(f, "\n%-16s %-10s %14s %14s %14s %14s %12s\n", "RULE", "KERNEL",
+		"MATCHED", "LOGGED", "BYTES", "RECEIVED", "SUPPRESSED");
 	for (unsigned int r = 0; r < c->n_rules; r++) {
 		const struct fw_counters *k = &d->fw.ctr[r];
 		bool inst = config_rule_installed(c, &c->rules[r]);
 
 		if (inst && d->fw.have_ctr)
-			fprintf(f, "%-16s %-10s %14llu %14llu %14llu %14llu\n",
+			fprintf(f, "%-16s %-10s %14llu %14llu %14llu %14llu %12llu\n",
 				c->rules[r].name, k->present ? "installed" : "MISSING",
 				(unsigned long long)k->matched,
 				(unsigned long long)k->packets,
 				(unsigned long long)k->bytes,
-				(unsigned long long)d->rs[r].received);
+				(unsigned long long)d->rs[r].received,
+				(unsigned long long)d->rs[r].suppressed);
 		else
-			fprintf(f, "%-16s %-10s %14s %14s %14s %14llu\n",
+			fprintf(f, "%-16s %-10s %14s %14s %14s %14llu %12llu\n",
 				c->rules[r].name, inst ? "unknown" : "external",
 				"-", "-", "-",
-				(unsigned long long)d->rs[r].received);
+				(unsigned long long)d->rs[r].received,
+				(unsigned long long)d->rs[r].suppressed);
 	}
 	fprintf(f, "\n%-16s %-12s %12s %12s %12s %12s %10s\n", "RULE", "OUTPUT",
 		"RECEIVED", "WRITTEN", "QUEUE-DROP", "WRITE-FAIL", "PENDING");
@@ -309,6 +323,26 @@ static void write_prom(const struct daemon *d, FILE *f)
 				c->rules[r].name, c->outputs[o].name,
 				(unsigned long long)ld(&d->out[o].rs[r].failed));
 		}
+	fputs("# HELP nflogd_suppressed_total Records over a rule's record_limit: counted and summarised, not written one by one.\n"
+	      "# TYPE nflogd_suppressed_total counter\n", f);
+	for (unsigned int r = 0; r < c->n_rules; r++)
+		if (c->rules[r].record_rate)
+			fprintf(f, "nflogd_suppressed_total{rule=\"%s\"} %llu\n",
+				c->rules[r].name,
+				(unsigned long long)d->rs[r].suppressed);
+	fputs("# HELP nflogd_summaries_total Flood summary records per output, by what became of them.\n"
+	      "# TYPE nflogd_summaries_total counter\n", f);
+	for (unsigned int o = 0; o < c->n_outputs; o++) {
+		const struct output *op = &d->out[o];
+		const uint64_t v[3] = { ld(&op->summaries_written),
+					ld(&op->summaries_failed),
+					op->summaries_dropped };
+		static const char *const what[3] = { "written", "failed", "dropped" };
+
+		for (int i = 0; i < 3; i++)
+			fprintf(f, "nflogd_summaries_total{output=\"%s\",result=\"%s\"} %llu\n",
+				c->outputs[o].name, what[i], (unsigned long long)v[i]);
+	}
 	write_prom_kernel(d, f);
 }
 
@@ -340,10 +374,11 @@ void stats_log(struct daemon *d, const char *title)
 	log_msg(LOG_INFO, MSGID_STATS, "%s: kernel rules logged %llu, "
 		"received %llu, written %llu, "
 		"lost in the kernel %llu, dropped at queues %llu, write "
-		"failures %llu", title, (unsigned long long)t.kernel,
-		(unsigned long long)t.received,
+		"failures %llu, suppressed by record_limit %llu", title,
+		(unsigned long long)t.kernel, (unsigned long long)t.received,
 		(unsigned long long)t.written, (unsigned long long)t.lost,
-		(unsigned long long)t.dropped, (unsigned long long)t.failed);
+		(unsigned long long)t.dropped, (unsigned long long)t.failed,
+		(unsigned long long)t.suppressed);
 }
 
 /* The kernel dropped batches after the newest packet received: their
@@ -419,12 +454,12 @@ void stats_tick(struct daemon *d, bool force)
 	/* A failed reload stays visible in `systemctl status` until a
 	 * reload succeeds. */
 	sd_notifyf(0, "STATUS=%s%s%sreceived %llu, written %llu, lost %llu, "
-		   "dropped %llu, failed %llu",
+		   "dropped %llu, failed %llu, suppressed %llu",
 		   d->reload_error[0] ? "Reload failed: " : "", d->reload_error,
 		   d->reload_error[0] ? "; running the previous configuration; " : "",
 		   (unsigned long long)t.received, (unsigned long long)t.written,
 		   (unsigned long long)t.lost, (unsigned long long)t.dropped,
-		   (unsigned long long)t.failed);
+		   (unsigned long long)t.failed, (unsigned long long)t.suppressed);
 	if (d->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
 	if (!d->last_stats)

@@ -10,13 +10,19 @@
 #     a syntax error, a value out of range, an unknown key; a file with
 #     two errors reports both at once;
 #   - a missing file fails with its path;
-#   - the daemon itself refuses to start on a broken file, with FILE:LINE:.
+#   - the daemon itself refuses to start on a broken file, with FILE:LINE:;
+#   - a file others can write to, or in a directory others can write to,
+#     is refused (--check-config, the start and a reload), saying why.
 # Usage: daemon-check-config.sh PATH_TO_NFLOGD
 . "$(dirname "$0")/lib.sh"
 e2e_init daemon-check-config "$@"
 
-shipped=$(cd "$E2E_DIR/../.." && pwd)/conf/nflogd.conf
-[[ -f $shipped ]] || die "missing $shipped"
+repo_conf=$(cd "$E2E_DIR/../.." && pwd)/conf/nflogd.conf
+[[ -f $repo_conf ]] || die "missing $repo_conf"
+# A copy owned by root: a clone in someone's home directory is theirs, and
+# nflogd refuses a file another user can change.
+shipped=$E2E_TMP/shipped.conf
+install -m 0644 -o root -g root "$repo_conf" "$shipped"
 
 # created_dirs: which of the shipped config's directories exist now
 created_dirs() {
@@ -109,6 +115,33 @@ rc=0
 [[ $rc != 0 ]] && grep -q "$E2E_TMP/nonexistent.conf" "$E2E_TMP/missing.out" &&
 	ok "missing file: exit $rc, '$(head -1 "$E2E_TMP/missing.out")'" ||
 	fail "missing file: exit $rc, $(cat "$E2E_TMP/missing.out")"
+
+# Who can change the file: refused when anyone but root can.
+install -m 0644 "$shipped" "$E2E_TMP/open.conf"
+chmod 0666 "$E2E_TMP/open.conf"
+rc=0
+"$NFLOGD" --check-config -c "$E2E_TMP/open.conf" >"$E2E_TMP/open.out" 2>&1 || rc=$?
+[[ $rc != 0 ]] && grep -q "^$E2E_TMP/open.conf: refusing it, as whoever can change it decides what nflogd does as root: it is writable by others (mode 0666); allowed: not writable by group or others (chmod go-w)" "$E2E_TMP/open.out" &&
+	ok "world-writable file: exit $rc, '$(head -1 "$E2E_TMP/open.out")'" ||
+	fail "world-writable file: exit $rc, $(cat "$E2E_TMP/open.out")"
+rc=0
+timeout 10 "$NFLOGD" -c "$E2E_TMP/open.conf" --log-target stderr >"$E2E_TMP/open-start.out" 2>&1 || rc=$?
+[[ $rc != 0 && $rc != 124 ]] && grep -q "writable by others (mode 0666)" "$E2E_TMP/open-start.out" &&
+	ok "daemon start with a world-writable file: exit $rc" ||
+	fail "daemon start with a world-writable file: exit $rc, $(cat "$E2E_TMP/open-start.out")"
+mkdir -m 0777 "$E2E_TMP/opendir"
+install -m 0644 "$shipped" "$E2E_TMP/opendir/nflogd.conf"
+rc=0
+"$NFLOGD" --check-config -c "$E2E_TMP/opendir/nflogd.conf" >"$E2E_TMP/opendir.out" 2>&1 || rc=$?
+[[ $rc != 0 ]] && grep -q "its directory $E2E_TMP/opendir is writable by others (mode 0777)" "$E2E_TMP/opendir.out" &&
+	ok "file in a world-writable directory: exit $rc" ||
+	fail "file in a world-writable directory: exit $rc, $(cat "$E2E_TMP/opendir.out")"
+chown nobody "$E2E_TMP/open.conf"
+chmod 0644 "$E2E_TMP/open.conf"
+rc=0
+"$NFLOGD" --check-config -c "$E2E_TMP/open.conf" >"$E2E_TMP/nobody.out" 2>&1 || rc=$?
+[[ $rc != 0 ]] && grep -q "it is owned by uid $(id -u nobody); allowed: owned by root (uid 0)" "$E2E_TMP/nobody.out" &&
+	ok "file owned by nobody: exit $rc" || fail "file owned by nobody: exit $rc, $(cat "$E2E_TMP/nobody.out")"
 
 # the daemon refuses to start
 rc=0

@@ -128,13 +128,13 @@ first3=$(jq -r '.destination.port' "$out/packets.json" | excerpt 3 | tr '\n' ' '
 [[ $first3 == "6000 6001 6002 " ]] || fail "json: the packets before the reload are not first: $first3"
 
 # ---- 3. invalid reloads
-expect_refused() {        # WHAT LINE
-	local what=$1 line=$2
+expect_refused() {        # WHAT PATTERN PORT (PATTERN: the message, grep)
+	local what=$1 pat=$2
 	if hup "not reloading"; then
-		if grep -q -- "$conf:$line:" "$E2E_TMP/nflogd.err"; then
-			ok "invalid reload ($what) refused: '$(grep -- "$conf:$line:" "$E2E_TMP/nflogd.err" | tail -1)'"
+		if grep -q -- "$pat" "$E2E_TMP/nflogd.err"; then
+			ok "invalid reload ($what) refused: '$(grep -- "$pat" "$E2E_TMP/nflogd.err" | tail -1)'"
 		else
-			fail "invalid reload ($what): no '$conf:$line:' message; stderr:"
+			fail "invalid reload ($what): no '$pat' message; stderr:"
 			tail -3 "$E2E_TMP/nflogd.err"
 		fi
 	else
@@ -158,13 +158,20 @@ expect_refused() {        # WHAT LINE
 config_b 5000 >"$conf.new"
 line=$(grep -n 'queue_threshold = 5000' "$conf.new" | cut -d: -f1)
 mv "$conf.new" "$conf"
-expect_refused "queue_threshold = 5000 at line $line" "$line" 6300
+expect_refused "queue_threshold = 5000 at line $line" "$conf:$line:" 6300
 
 config_b 1 'extra_key = = 3;
 ' >"$conf.new"
 line=$(wc -l <"$conf.new")
 mv "$conf.new" "$conf"
-expect_refused "syntax error at line $line" "$line" 6400
+expect_refused "syntax error at line $line" "$conf:$line:" 6400
+
+# a valid file that anyone can change
+config_b >"$conf.new"
+chmod 0666 "$conf.new"
+mv "$conf.new" "$conf"
+expect_refused "mode 0666" "$conf: refusing it, as whoever can change it decides what nflogd does as root: it is writable by others (mode 0666)" 6450
+chmod 0644 "$conf"
 
 # ---- 4. a valid file that cannot be applied: an output whose directory
 # does not exist (nflogd makes one level of directory, not two).  The
@@ -198,5 +205,5 @@ stop_nflogd TERM
 [[ $NFLOGD_RC == 0 ]] && ok "SIGTERM: nflogd exited 0" || fail "SIGTERM: nflogd exited $NFLOGD_RC"
 n2=$(wc -l <"$out/packets2.log")
 check_accounting "$n" "text2=$n2"
-[[ $n == $((NS + 12)) ]] || fail "kernel rule counter $n, expected $((NS + 12))"
+[[ $n == $((NS + 15)) ]] || fail "kernel rule counter $n, expected $((NS + 15))"
 e2e_finish

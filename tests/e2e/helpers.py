@@ -151,6 +151,17 @@ def udp_send(addr, port, sport, count, delay=0.0):
     s.close()
 
 
+def udp_flood(addr, port, sport, count):
+    """count datagrams from one source port to one destination port, as
+    fast as they go (a flood of one flow)."""
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind(("", int(sport)))
+    for i in range(int(count)):
+        s.sendto(b"udp-flood %05d" % i, (addr, int(port)))
+    s.close()
+
+
 # ------------------------------------------------------------------ checks
 
 def kv(line):
@@ -296,6 +307,8 @@ def main(argv):
         tcp_client(*args)
     elif cmd == "udp":
         udp_send(*args)
+    elif cmd == "udp-flood":
+        udp_flood(*args)
     elif cmd == "check-records":
         return check_records(*args)
     elif cmd == "expect":

@@ -408,6 +408,7 @@ wait_lines() {
 # output, from `nflogd --status --json`:
 #   kernel = written + failed + dropped (queue full) + pending
 #            + lost (sequence gaps) + malformed
+#            + suppressed (over record_limit: in summary records instead)
 # An output named OUTPUT=N is expected to have seen N packets instead
 # (it was added by a reload).  Every loss counter must be 0 unless
 # E2E_ALLOW_LOSS is set: these tests run far below any limit.
@@ -427,8 +428,11 @@ check_accounting() {
 		line=$(jq -r --arg o "$o" '[.rules[].outputs[] | select(.name == $o)] |
 			"\(map(.written) | add // 0) \(map(.failed) | add // 0) \(map(.dropped) | add // 0) \(map(.pending) | add // 0)"' <<<"$st")
 		read -r w f d p <<<"$line"
-		local sum=$((w + f + d + p + glost + gmal))
-		local fig="kernel counter $want, written $w, failed $f, dropped $d, pending $p, lost $glost, malformed $gmal"
+		# (suppressed is per rule: the rules that send to this output)
+		local sup
+		sup=$(jq --arg o "$o" '[.rules[] | select(any(.outputs[]; .name == $o)) | .suppressed] | add // 0' <<<"$st")
+		local sum=$((w + f + d + p + glost + gmal + sup))
+		local fig="kernel counter $want, written $w, failed $f, dropped $d, pending $p, lost $glost, malformed $gmal, suppressed $sup"
 		if [[ $sum != "$want" ]]; then
 			fail "accounting ($o): written + losses = $sum != $fig"
 		elif [[ -z ${E2E_ALLOW_LOSS:-} && $((f + d + p + glost + gmal)) != 0 ]]; then

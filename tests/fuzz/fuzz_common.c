@@ -7,6 +7,8 @@
  */
 #include "fuzz_common.h"
 
+#include "flood.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -640,6 +642,44 @@ static void run_fmt_journal(const struct record *rec,
 		   big);
 }
 
+/* Flood control on the same records: every one is noted in a window
+ * that is summarised now and then in all three forms, whose contracts are
+ * those of the packet records (a summary is one line, one JSON object,
+ * valid journal fields). */
+static void run_flood(const struct record *rec, unsigned int sel)
+{
+	static struct flood_window w;
+	static struct journal_fields jf;
+	static char json[FMT_JSON_MAX];
+	char text[FLOOD_TEXT_MAX];
+	struct flood_summary s = {
+		.rule = "rule-x", .limit_rate = 1000000, .limit_unit = "second",
+		.burst = 1000000,
+	};
+	size_t tl;
+	int n;
+
+	flood_window_note(&w, rec, sel);
+	if (sel % 61)
+		return;
+	flood_summarise(&w, sel % 7 ? (uint64_t)sel + 10000000 : UINT64_MAX, &s);
+	FUZZ_CHECK(s.suppressed == w.suppressed, "summary count %llu, window %llu",
+		   (unsigned long long)s.suppressed,
+		   (unsigned long long)w.suppressed);
+	FUZZ_CHECK(s.n_src <= FLOOD_TOP && s.n_dst <= FLOOD_TOP, "top lists %u %u",
+		   s.n_src, s.n_dst);
+	tl = flood_text(&s, text, sizeof(text));
+	FUZZ_CHECK(tl < sizeof(text) - 1, "summary sentence cut at %zu", tl);
+	fuzz_check_log_line(text, tl);
+	n = fmt_json_summary(&s, "host", 1700000000, 1, json, sizeof(json));
+	FUZZ_CHECK(n > 0, "fmt_json_summary: %d", n);
+	fuzz_check_json(json, (size_t)n);
+	n = fmt_journal_summary(&s, NULL, &jf);
+	FUZZ_CHECK(n > 0, "fmt_journal_summary: %d", n);
+	fuzz_check_journal(&jf, n);
+	memset(&w, 0, sizeof(w));
+}
+
 void fuzz_format_all(const struct nflog_meta *m, unsigned int sel)
 {
 	static struct record rec;
@@ -676,4 +716,5 @@ void fuzz_format_all(const struct nflog_meta *m, unsigned int sel)
 	run_fmt_log(&rec, noctx ? NULL : &ifn, sel & 0xff, cut);
 	run_fmt_json(&rec, noctx ? NULL : &jctx, cut);
 	run_fmt_journal(&rec, noctx ? NULL : &lctx);
+	run_flood(&rec, sel);
 }

@@ -342,7 +342,7 @@ START_TEST(test_many_errors)
 			 "debug");
 	ck_assert_str_eq(e.msg[1], "t.conf:2: unknown key 'unknown_0' at the "
 			 "top level; allowed: identity, hostname, "
-			 "stats_interval, runtime_dir, state_dir, "
+			 "stats_interval, flood_summary_interval, runtime_dir, state_dir, "
 			 "metrics_path, user, group, firewall, conntrack_invalid, "
 			 "groups, outputs, rules");
 	ck_assert_ptr_nonnull(strstr(e.msg[CONFIG_MAX_ERRORS - 1],
@@ -554,7 +554,7 @@ START_TEST(test_scanner_tokens)
 	ck_assert_int_eq(parse_str(ok[0], &c, &e), -EINVAL);
 	ck_assert_str_eq(e.msg[0], "t.conf:1: unknown key 'a-3000000000' at "
 			 "the top level; allowed: identity, hostname, "
-			 "stats_interval, runtime_dir, state_dir, "
+			 "stats_interval, flood_summary_interval, runtime_dir, state_dir, "
 			 "metrics_path, user, group, firewall, conntrack_invalid, "
 			 "groups, outputs, rules");
 	for (i = 1; i < 3; i++)
