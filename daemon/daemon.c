@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,12 +559,21 @@ static void watch_firewall(struct daemon *d)
 	}
 }
 
-static void drain_kernel(struct daemon *d)
+/* Read up to bursts x RX_BURST datagrams from each group now (all there
+ * is: UINT_MAX, before a reload or at the stop). */
+#define IFCACHE_DRAIN_BURSTS 64
+static void drain_kernel_bounded(struct daemon *d, unsigned int bursts)
 {
 	for (unsigned int i = 0; i < d->n_rx; i++)
-		while (receiver_read(&d->rx[i], on_packet, d, RX_BURST) > 0)
+		for (unsigned int b = 0; b < bursts &&
+		     receiver_read(&d->rx[i], on_packet, d, RX_BURST) > 0; b++)
 			publish_all(d);
 	publish_all(d);
+}
+
+static void drain_kernel(struct daemon *d)
+{
+	drain_kernel_bounded(d, UINT_MAX);
 }
 
 /* ------------------------------------------------------------------ */
@@ -871,6 +881,12 @@ static void loop(struct daemon *d)
 			} else if (tag == EV_FW_TIMER) {
 				firewall_on_timer(&d->fw);
 			} else if (tag == EV_IFCACHE) {
+				/* Packets logged before a rename must keep the
+				 * name they were logged with: read what the
+				 * groups' sockets hold before applying the link
+				 * events that came after it (bounded, so a flood
+				 * cannot hold the events back for ever). */
+				drain_kernel_bounded(d, IFCACHE_DRAIN_BURSTS);
 				if (ifcache_process(&d->ifc) < 0)
 					log_warning("interface name cache: cannot "
 						    "read link events: %m");

@@ -18,6 +18,10 @@
 #      JSON and LOG text carries the name the kernel saw for that packet
 #      (none missing, none extra); in file order the name switches once,
 #      vr -> vrnew; the interface id is the same before and after.
+#   1b. Rename with packets queued: nflogd stopped (SIGSTOP), 300 packets
+#      on vrnew, vrnew renamed vrb, SIGCONT: the packets and the rename
+#      event wait together; the records say vrnew (logged before the
+#      rename), as the kernel's lines.  Then back to vrnew.
 #   2. Delete: 1500 paced packets on each flow; after 300 on flow 2,
 #      nflogd is stopped (SIGSTOP) for 0.2 s, vr2 is deleted meanwhile
 #      (`ip link del vr2`, the pair with it), then SIGCONT: the packets
@@ -168,6 +172,33 @@ ids=$(awk '{print $3}' <<<"$recs" | sort -u | xargs)
 	ok "rename: in file order the name switches once: $nold records 'vr', then $nnew 'vrnew'" ||
 	fail "rename: names in file order: '$jseq' ($nold vr, $nnew vrnew)"
 [[ $ids == "$idx1" ]] && ok "rename: the interface id stays $idx1" || fail "rename: interface ids '$ids', expected $idx1"
+check_accounting "$(kernel_count)"
+
+# ---- 1b. rename while packets wait in nflogd's socket: nflogd is
+# stopped, 300 packets arrive on vrnew (more than one wake-up reads: 64
+# datagrams), vrnew becomes vrb, nflogd goes on.  Both the packets and the
+# rename event are then waiting; the packets were logged first, so they
+# must say vrnew, as the kernel's lines do.
+S1B=12100
+N1B=300
+kill -STOP "$NFLOGD_PID"
+k0=$(flow 1)
+in_s "$PY" "$HELPERS" udp 10.99.0.2 $S1B 40014 $N1B
+wait_for "[[ \$(flow 1) -ge $((k0 + N1B)) ]]" 5 "$N1B packets logged while nflogd is stopped" || true
+ip -n "$NS_R" link set dev vrnew down
+ip -n "$NS_R" link set dev vrnew name vrb
+ip -n "$NS_R" link set dev vrb up
+kill -CONT "$NFLOGD_PID"
+wait_for settled 10 "every packet written" || true
+wait_for "[[ \$(lrec $KMSG_LOG 10.99.0.1 $S1B $((S1B + N1B - 1)) | wc -l) -ge $N1B ]]" 5 "the kernel's $N1B lines" || true
+same_names "rename with packets queued" 10.99.0.1 $S1B $((S1B + N1B - 1))
+names=$(jrec 10.99.0.1 $S1B $((S1B + N1B - 1)) | awk '{print $2}' | sort | uniq -c | xargs)
+[[ $names == "$N1B vrnew" ]] && ok "rename with packets queued: all $N1B records say vrnew, the name they were logged with" ||
+	fail "rename with packets queued: names '$names', expected '$N1B vrnew'"
+# back to vrnew for the rest
+ip -n "$NS_R" link set dev vrb down
+ip -n "$NS_R" link set dev vrb name vrnew
+ip -n "$NS_R" link set dev vrnew up
 check_accounting "$(kernel_count)"
 
 # ---- 2. delete vr2 while both flows are logged
