@@ -119,6 +119,17 @@ static inline void jb_close(struct jb *b)
 	b->n++;
 }
 
+/* A writer over jf's arena. */
+static void jb_init(struct jb *b, struct journal_fields *jf)
+{
+	b->jf = jf;
+	b->n = 0;
+	b->p = jf->arena;
+	b->end = jf->arena + sizeof(jf->arena);
+	b->over = false;
+	b->lost = false;
+}
+
 /* In the functions below q is the open section's start, p the next byte. */
 #define FIELD(max) (q = p = jb_open(b, (max)))
 #define SEC(max) (q = p = jb_res(b, (max)))
@@ -940,12 +951,7 @@ int fmt_journal(const struct record *rec, const struct journal_ctx *ctx,
 		tmp.meta = &nometa;
 		rec = &tmp;
 	}
-	jb.jf = jf;
-	jb.n = 0;
-	jb.p = jf->arena;
-	jb.end = jf->arena + sizeof(jf->arena);
-	jb.over = false;
-	jb.lost = false;
+	jb_init(&jb, jf);
 	err = f_message(b, rec, c, ifn);
 	if (!ctx || prio < 0 || prio > 7)
 		prio = PRIORITY_DEFAULT;
@@ -1017,12 +1023,7 @@ int fmt_journal_summary(const struct flood_summary *s, const char *identifier,
 	struct jb jb, *b = &jb;
 	size_t n;
 
-	jb.jf = jf;
-	jb.n = 0;
-	jb.p = jf->arena;
-	jb.end = jf->arena + sizeof(jf->arena);
-	jb.over = false;
-	jb.lost = false;
+	jb_init(&jb, jf);
 	n = flood_text(s, text, sizeof(text));
 	F_STRN(b, "MESSAGE=", text, n);
 	F_U(b, "PRIORITY=", PRIORITY_DEFAULT);

@@ -97,6 +97,27 @@ static inline void jw_fin(struct jw *w, const char *q, char *p)
 		jw_spill(w, (size_t)(p - q));
 }
 
+/* A writer over buf (size > 0 bytes). */
+static void jw_init(struct jw *w, char *buf, size_t size)
+{
+	w->p = buf;
+	w->end = buf + size - 1;
+	w->full = false;
+	w->sep = ',';
+}
+
+/* The length written to buf, NUL-terminated, or -ENOSPC: never a cut
+ * object that might look whole. */
+static int jw_result(struct jw *w, char *buf)
+{
+	if (w->full || (size_t)(w->p - buf) > INT_MAX) {
+		buf[0] = 0;
+		return -ENOSPC;
+	}
+	*w->p = 0;
+	return (int)(w->p - buf);
+}
+
 /* Sections inside an emitter: q is where the open one starts, p the next
  * byte. */
 #define SEC(max) (q = p = jw_res(w, (max)))
@@ -1834,10 +1855,7 @@ int fmt_json(const struct record *rec, const struct json_ctx *ctx,
 	    (m->present & NFLOG_HAVE_PREFIX) &&
 	    ct_reason_parse(m->prefix, m->prefix_len, &ctr_buf))
 		ctr = &ctr_buf;
-	jw.p = buf;
-	jw.end = buf + size - 1;
-	jw.full = false;
-	jw.sep = ',';
+	jw_init(&jw, buf, size);
 
 	SEC(128);       /* 100 */
 	*p++ = '{';
@@ -1869,85 +1887,68 @@ int fmt_json(const struct record *rec, const struct json_ctx *ctx,
 	emit_decode(w, &rec->ip);
 	JW_LIT(w, "}");
 
-	if (jw.full || (size_t)(jw.p - buf) > INT_MAX) {
-		/* Never hand out a cut object that might look whole. */
-		buf[0] = 0;
-		return -ENOSPC;
-	}
-	*jw.p = 0;
-	return (int)(jw.p - buf);
+	return jw_result(&jw, buf);
 }
 
 /* --- flood summaries ----------------------------------------------------- */
 
-static void emit_top_sources(struct jw *w, const struct flood_summary *s)
+/* A flood key's members: "ip" for a source (none: not IP); "transport",
+ * "iana_number" and "port" for a destination as in a packet record (none:
+ * not IP). */
+static char *put_flood_key(char *p, const struct flood_key *k)
 {
-	char *q, *p, sep = '[';
+	const char *t;
 
-	JW_LIT(w, ",\"top_sources\":");
-	for (unsigned int i = 0; i < s->n_src; i++) {
-		const struct flood_key *k = &s->src[i].key;
-
-		SEC(16 + ADDR_LEN + U64_LEN);
-		*p++ = sep;
-		sep = ',';
-		*p++ = '{';
-		/* no "ip": the packets were not IP */
-		if (k->kind == FLOOD_KEY_IP4 || k->kind == FLOOD_KEY_IP6) {
-			CPY(p, "\"ip\":");
-			p = put_addr(p, k->kind == FLOOD_KEY_IP6, k->addr);
-			*p++ = ',';
+	switch (k->kind) {
+	case FLOOD_KEY_IP4:
+	case FLOOD_KEY_IP6:
+		CPY(p, "\"ip\":");
+		p = put_addr(p, k->kind == FLOOD_KEY_IP6, k->addr);
+		*p++ = ',';
+		break;
+	case FLOOD_KEY_PORT:
+	case FLOOD_KEY_PROTO:
+		t = iana_keyword(k->proto);
+		if (t) {
+			CPY(p, "\"transport\":\"");
+			p = put_lit(p, t);
+			CPY(p, "\",");
 		}
-		CPY(p, "\"count\":");
-		p = put_u64(p, s->src[i].n);
-		*p++ = '}';
-		END();
-	}
-	if (sep == '[')
-		JW_LIT(w, "[]");
-	else
-		JW_LIT(w, "]");
-}
-
-static void emit_top_destinations(struct jw *w, const struct flood_summary *s)
-{
-	char *q, *p, sep = '[';
-
-	JW_LIT(w, ",\"top_destinations\":");
-	for (unsigned int i = 0; i < s->n_dst; i++) {
-		const struct flood_key *k = &s->dst[i].key;
-		const char *t = iana_keyword(k->proto);
-
-		SEC(96 + NAME_SLACK + U64_LEN);
-		*p++ = sep;
-		sep = ',';
-		*p++ = '{';
-		/* network.transport / iana_number / destination.port as in
-		 * a packet record; none of them: not IP */
-		if (k->kind == FLOOD_KEY_PORT || k->kind == FLOOD_KEY_PROTO) {
-			if (t) {
-				CPY(p, "\"transport\":\"");
-				p = put_lit(p, t);
-				CPY(p, "\",");
-			}
-			CPY(p, "\"iana_number\":");
-			p = put_u32_str(p, k->proto);
-			*p++ = ',';
-		}
+		CPY(p, "\"iana_number\":");
+		p = put_u32_str(p, k->proto);
+		*p++ = ',';
 		if (k->kind == FLOOD_KEY_PORT) {
 			CPY(p, "\"port\":");
 			p = dec_u32(p, k->port);
 			*p++ = ',';
 		}
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
+/* A top list: [{...key..., "count": N}, ...]. */
+static void emit_top(struct jw *w, const struct flood_slot *sl, unsigned int n)
+{
+	char *q, *p;
+
+	if (!n) {
+		JW_LIT(w, "[]");
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		SEC(96 + ADDR_LEN + NAME_SLACK + U64_LEN);
+		*p++ = i ? ',' : '[';
+		*p++ = '{';
+		p = put_flood_key(p, &sl[i].key);
 		CPY(p, "\"count\":");
-		p = put_u64(p, s->dst[i].n);
+		p = put_u64(p, sl[i].n);
 		*p++ = '}';
 		END();
 	}
-	if (sep == '[')
-		JW_LIT(w, "[]");
-	else
-		JW_LIT(w, "]");
+	JW_LIT(w, "]");
 }
 
 int fmt_json_summary(const struct flood_summary *s, const char *host,
@@ -1962,10 +1963,7 @@ int fmt_json_summary(const struct flood_summary *s, const char *host,
 
 	if (!size)
 		return -ENOSPC;
-	jw.p = buf;
-	jw.end = buf + size - 1;
-	jw.full = false;
-	jw.sep = ',';
+	jw_init(&jw, buf, size);
 
 	SEC(256 + TIME_LEN + U64_LEN + 3 * U32_LEN + NAME_SLACK);
 	*p++ = '{';
@@ -1990,8 +1988,10 @@ int fmt_json_summary(const struct flood_summary *s, const char *host,
 	CPY(p, ",\"approximate\":");
 	p = put_bool(p, s->approximate);
 	END();
-	emit_top_sources(w, s);
-	emit_top_destinations(w, s);
+	JW_LIT(w, ",\"top_sources\":");
+	emit_top(w, s->src, s->n_src);
+	JW_LIT(w, ",\"top_destinations\":");
+	emit_top(w, s->dst, s->n_dst);
 	JW_LIT(w, "}},\"event\":{\"kind\":\"metric\",\"category\":"
 		  "[\"network\"],\"type\":[\"info\"],\"action\":\"suppressed\","
 		  "\"module\":\"nflogd\",\"dataset\":\"nflogd.suppressed\"}");
@@ -2004,10 +2004,5 @@ int fmt_json_summary(const struct flood_summary *s, const char *host,
 	tl = flood_text(s, text, sizeof(text));
 	JW_STR(w, ",\"message\":", text, tl, "}");
 
-	if (jw.full || (size_t)(jw.p - buf) > INT_MAX) {
-		buf[0] = 0;
-		return -ENOSPC;
-	}
-	*jw.p = 0;
-	return (int)(jw.p - buf);
+	return jw_result(&jw, buf);
 }
