@@ -213,6 +213,35 @@ def wait_for(cond, timeout, step=0.05):
     return cond()
 
 
+def veth_pair(ns_s, ns_r, src_ip, dst_ip, mac_s, mac_r, created):
+    """Namespaces ns_s and ns_r (appended to created as they are made, for
+    the cleanup) joined by a veth pair vs/vr, IPv4 only, static
+    neighbours (no ARP in the traffic); raises RuntimeError when the
+    sender cannot reach the receiver."""
+    for ns in (ns_s, ns_r):
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        run(["ip", "netns", "add", ns])
+        created.append(ns)
+        for s in ("net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.all.disable_ipv6=1"):
+            run(["ip", "netns", "exec", ns, "sysctl", "-qw", s])
+        run(["ip", "-n", ns, "link", "set", "lo", "up"])
+    run(["ip", "-n", ns_s, "link", "add", "vs", "address", mac_s, "type", "veth",
+         "peer", "name", "vr", "address", mac_r, "netns", ns_r])
+    run(["ip", "-n", ns_s, "addr", "add", src_ip + "/24", "dev", "vs"])
+    run(["ip", "-n", ns_r, "addr", "add", dst_ip + "/24", "dev", "vr"])
+    run(["ip", "-n", ns_s, "link", "set", "vs", "up"])
+    run(["ip", "-n", ns_r, "link", "set", "vr", "up"])
+    run(["ip", "-n", ns_s, "neigh", "replace", dst_ip, "lladdr", mac_r,
+         "nud", "permanent", "dev", "vs"])
+    run(["ip", "-n", ns_r, "neigh", "replace", src_ip, "lladdr", mac_s,
+         "nud", "permanent", "dev", "vr"])
+    ok = wait_for(lambda: subprocess.run(
+        ["ip", "netns", "exec", ns_s, "ping", "-q", "-c1", "-W1", dst_ip],
+        capture_output=True).returncode == 0, 5, 0.2)
+    if not ok:
+        raise RuntimeError("no connectivity over the veth pair")
+
+
 def stop_proc(p, timeout=30, sig=signal.SIGTERM):
     """Signal, bounded wait, then SIGKILL.  Returns the exit code."""
     if p is None:
@@ -335,13 +364,7 @@ class Bench:
             self.old_logall = None
 
     def netns_setup(self):
-        for ns in (NS_S, NS_R):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-            run(["ip", "netns", "add", ns])
-            self.netns.append(ns)
-            for s in ("net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.all.disable_ipv6=1"):
-                run(["ip", "netns", "exec", ns, "sysctl", "-qw", s])
-            run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        veth_pair(NS_S, NS_R, SRC_IP, DST_IP, MAC_S, MAC_R, self.netns)
         # journald runs in the receiving namespace (its socket is a file,
         # reachable from any), where its datagram queue gets the length a
         # systemd host gives it: PID 1 raises net.unix.max_dgram_qlen
@@ -349,21 +372,6 @@ class Bench:
         # journald creates its socket.  This machine has no systemd as
         # PID 1, so the namespace is set up as systemd would have done.
         run(["ip", "netns", "exec", NS_R, "sysctl", "-qw", "net.unix.max_dgram_qlen=512"])
-        run(["ip", "-n", NS_S, "link", "add", "vs", "address", MAC_S, "type", "veth",
-             "peer", "name", "vr", "address", MAC_R, "netns", NS_R])
-        run(["ip", "-n", NS_S, "addr", "add", SRC_IP + "/24", "dev", "vs"])
-        run(["ip", "-n", NS_R, "addr", "add", DST_IP + "/24", "dev", "vr"])
-        run(["ip", "-n", NS_S, "link", "set", "vs", "up"])
-        run(["ip", "-n", NS_R, "link", "set", "vr", "up"])
-        # Static neighbours: no ARP in the traffic.
-        run(["ip", "-n", NS_S, "neigh", "replace", DST_IP, "lladdr", MAC_R,
-             "nud", "permanent", "dev", "vs"])
-        run(["ip", "-n", NS_R, "neigh", "replace", SRC_IP, "lladdr", MAC_S,
-             "nud", "permanent", "dev", "vr"])
-        ok = wait_for(lambda: subprocess.run(
-            in_s("ping", "-q", "-c1", "-W1", DST_IP), capture_output=True).returncode == 0, 5, 0.2)
-        if not ok:
-            raise RuntimeError("no connectivity over the veth pair")
 
     # -------------------------------------------------- nft
 
