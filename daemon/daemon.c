@@ -30,6 +30,7 @@
 #include "fmt_json.h"
 #include "fmt_log.h"
 #include "log.h"
+#include "monotonic.h"
 #include "privileges.h"
 #include "stats.h"
 
@@ -162,16 +163,6 @@ static void push(struct output *o, unsigned int rule, const void *a,
 
 /* ------------------------------------------------------------------ */
 /* Flood control: a rule's record budget (common/flood.h)              */
-
-/* A coarse clock is enough for a budget (4 ms at HZ=250) and costs a
- * fraction of the fine one, read per record of a budgeted rule. */
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* Take a record from rule ri's budget; false: it is over the budget,
  * counted as suppressed and noted for the next summary. */

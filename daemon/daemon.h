@@ -50,7 +50,7 @@ struct daemon {
 	bool stopping;
 	time_t started;
 	unsigned int ticks;
-	time_t last_stats;      /* last periodic counters message */
+	time_t last_stats;      /* last periodic counters message (mono_sec) */
 	uint64_t watchdog_usec;
 	uint64_t seen_lost[CONFIG_MAX_GROUPS];  /* loss already reported */
 	bool told_uncounted[CONFIG_MAX_GROUPS]; /* receiver.uncounted reported */

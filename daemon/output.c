@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "monotonic.h"
 
 #define BATCH_MAX 1024          /* records per sink call (IOV_MAX) */
 /* A writer woken for fewer than BATCH_LOW records lingers up to
@@ -23,6 +24,7 @@ enum { WAIT_NONE, WAIT_ANY, WAIT_BATCH };
  * many records failed since the last report: the journal must not be
  * flooded by a full disk. */
 #define ERROR_REPORT_INTERVAL 10
+#define NEVER ((time_t)INT32_MIN)   /* no report yet */
 
 struct batch {
 	struct iovec rec[BATCH_MAX];
@@ -32,7 +34,7 @@ struct batch {
 static void report(struct output *o, int err, uint64_t failed, time_t *last,
 		   uint64_t *unreported)
 {
-	time_t now = time(NULL);
+	time_t now = mono_sec();
 
 	*unreported += failed;
 	if (failed && err)
@@ -76,7 +78,7 @@ static size_t drain_once(struct output *o, struct batch *b, time_t *last,
 	} else {
 		o->sink->ops->write(o->sink, b->rec, n, &res);
 	}
-	if (res.rotate_err && *last != time(NULL))
+	if (res.rotate_err && *last != mono_sec())
 		log_msg(LOG_ERR, MSGID_OUTPUT_ERROR, "output %s: cannot rotate "
 			"%s: %s; still writing to it", o->cfg.name, o->cfg.path,
 			strerror(res.rotate_err));
@@ -154,7 +156,7 @@ static void *writer_main(void *arg)
 {
 	struct output *o = arg;
 	static __thread struct batch b;
-	time_t last = 0;
+	time_t last = NEVER;
 	uint64_t unreported = 0;
 
 	for (;;) {
@@ -185,7 +187,7 @@ static void *writer_main(void *arg)
 	}
 	if (unreported)
 		report(o, o->unreported_err ? o->unreported_err : EIO,
-		       0, &(time_t){ 0 }, &unreported);
+		       0, &(time_t){ NEVER }, &unreported);
 	return NULL;
 }
 

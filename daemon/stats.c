@@ -20,6 +20,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "monotonic.h"
 
 static uint64_t ld(const _Atomic uint64_t *v)
 {
@@ -463,10 +464,10 @@ void stats_tick(struct daemon *d, bool force)
 	if (d->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
 	if (!d->last_stats)
-		d->last_stats = time(NULL);
+		d->last_stats = mono_sec();
 	if (!force && d->cfg->stats_interval &&
-	    time(NULL) - d->last_stats >= (time_t)d->cfg->stats_interval) {
-		d->last_stats = time(NULL);
+	    mono_sec() - d->last_stats >= (time_t)d->cfg->stats_interval) {
+		d->last_stats = mono_sec();
 		stats_log(d, "counters");
 	}
 }

@@ -78,19 +78,6 @@ write_conf() {           # PATH
 		EOF
 	} >"$conf"
 }
-fd_count() { local f=(/proc/"$NFLOGD_PID"/fd/*); echo "${#f[@]}"; }
-# fd_min: the fewest fds in 5 looks 50 ms apart (the status file is
-# written through a temporary file once a second).
-fd_min() {
-	local i n min=999999
-	for ((i = 0; i < 5; i++)); do
-		n=$(fd_count)
-		((n < min)) && min=$n
-		sleep 0.05
-	done
-	echo "$min"
-}
-fd_list() { local f; for f in /proc/"$NFLOGD_PID"/fd/*; do printf '%s->%s ' "${f##*/}" "$(readlink "$f")"; done; }
 fd_of() {                # TARGET: nflogd's fd number whose link is TARGET
 	local f
 	for f in /proc/"$NFLOGD_PID"/fd/*; do

@@ -55,19 +55,6 @@ file=$disk/packets.json
 } >"$conf"
 
 ENOSPC_RE="output json $file: [0-9]+ record\(s\) could not be written: No space left on device"
-fd_count() { local f=(/proc/"$NFLOGD_PID"/fd/*); echo "${#f[@]}"; }
-# fd_min: the fewest fds in 5 looks 50 ms apart (the status file is
-# written through a temporary file once a second).
-fd_min() {
-	local i n min=999999
-	for ((i = 0; i < 5; i++)); do
-		n=$(fd_count)
-		((n < min)) && min=$n
-		sleep 0.05
-	done
-	echo "$min"
-}
-fd_list() { local f; for f in /proc/"$NFLOGD_PID"/fd/*; do printf '%s->%s ' "${f##*/}" "$(readlink "$f")"; done; }
 # settled K: until the status accounts for K packets (nothing pending).
 settled() {
 	wait_for "[[ \$(out_counters json | awk '{print \$1 + \$2 + \$3}') -ge $1 ]]" 10 \

@@ -383,6 +383,21 @@ stop_nflogd() {
 	wait "$NFLOGD_PID" || NFLOGD_RC=$?
 }
 
+# fd_count: the running daemon's open fds; fd_list: what they are.
+fd_count() { local f=(/proc/"$NFLOGD_PID"/fd/*); echo "${#f[@]}"; }
+# fd_min: the fewest fds in 5 looks 50 ms apart (the status file is
+# written through a temporary file once a second).
+fd_min() {
+	local i n min=999999
+	for ((i = 0; i < 5; i++)); do
+		n=$(fd_count)
+		((n < min)) && min=$n
+		sleep 0.05
+	done
+	echo "$min"
+}
+fd_list() { local f; for f in /proc/"$NFLOGD_PID"/fd/*; do printf '%s->%s ' "${f##*/}" "$(readlink "$f")"; done; }
+
 # status_json: the running (or last) daemon's status, `nflogd --status --json`.
 status_json() { "$NFLOGD" --status --json -c "$NFLOGD_CONF"; }
 
