@@ -112,6 +112,18 @@ static size_t drain_once(struct output *o, struct batch *b, time_t *last,
 		atomic_store(&o->last_err, res.err);
 	else if (!give_up && res.written == n)
 		atomic_store(&o->last_err, 0);
+	if (res.deleted && !o->file_deleted) {
+		o->file_deleted = true;
+		log_msg(LOG_WARNING, MSGID_OUTPUT_ERROR, "output %s: %s was "
+			"deleted while open: records go on into the deleted "
+			"file and go with it when it is closed; make the path "
+			"again (its directory too) and send SIGUSR1 "
+			"(logrotate's postrotate does) to write to a new file",
+			o->cfg.name, o->cfg.path);
+	}
+	if (o->file_deleted)
+		atomic_fetch_add_explicit(&o->into_deleted, res.written,
+					  memory_order_relaxed);
 	report(o, res.err, n - res.written, last, unreported);
 	queue_release(&o->q, n);
 	return n;
@@ -172,6 +184,8 @@ static void *writer_main(void *arg)
 					"output %s: cannot reopen %s, still writing "
 					"to the old file: %s", o->cfg.name,
 					o->cfg.path, strerror(-r));
+			else
+				o->file_deleted = false;
 		}
 		stop = atomic_load(&o->stop);
 		for (;;) {

@@ -47,6 +47,10 @@ struct output {
 	 * by the writer */
 	uint64_t summaries_queued, summaries_dropped;
 	_Atomic uint64_t summaries_written, summaries_failed;
+	/* file: records written after the file was found deleted (they go
+	 * with it when it is closed), until a reopen succeeds */
+	_Atomic uint64_t into_deleted;
+	bool file_deleted;              /* writer only */
 	/* Receiver only: bytes of the last record queued, the size checked
 	 * with queue_room() before formatting the next one. */
 	uint32_t last_len;

@@ -4,6 +4,7 @@
 #ifndef NFLOGD_SINK_H
 #define NFLOGD_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -34,6 +35,10 @@ struct sink_result {
 	int rotate_err;         /* file: a size rotation failed with this
 				 * errno; the records went on into the old
 				 * file (not a loss: only reported) */
+	bool deleted;           /* file: the open file has no name any more
+				 * (someone removed it or its directory):
+				 * the records went into a file nobody can
+				 * open.  Checked at most once a second. */
 };
 
 struct sink_ops {

@@ -11,6 +11,7 @@
  * written) to decide when to rotate.
  */
 #include "sink.h"
+#include "monotonic.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@ struct sink_file {
 	struct config_output cfg;       /* our own copy: base.cfg points here */
 	int fd;
 	uint64_t size;                  /* bytes in the file = write offset */
+	time_t checked;                 /* last look for a deleted file */
 	struct iovec iov[IOV_MAX];      /* one writev's worth, adjusted */
 };
 
@@ -230,6 +232,19 @@ static size_t settle_partial(struct sink_file *f, const struct iovec *rec,
 	return k;
 }
 
+/* A file removed while open takes whatever is written to it along when
+ * it is closed: say so (once a second at most, an fstat). */
+static void check_deleted(struct sink_file *f, struct sink_result *res)
+{
+	time_t now = mono_sec();
+	struct stat st;
+
+	if (now == f->checked)
+		return;
+	f->checked = now;
+	res->deleted = fstat(f->fd, &st) == 0 && st.st_nlink == 0;
+}
+
 static void file_write(struct sink *s, const struct iovec *rec, size_t n,
 		       struct sink_result *res)
 {
@@ -242,6 +257,7 @@ static void file_write(struct sink *s, const struct iovec *rec, size_t n,
 	res->failed = 0;
 	res->err = 0;
 	res->rotate_err = 0;
+	res->deleted = false;
 
 	while (i < n) {
 		size_t cnt = 0, total = 0, done = 0, vi = 0;
@@ -323,6 +339,7 @@ static void file_write(struct sink *s, const struct iovec *rec, size_t n,
 		i += cnt;
 	}
 	res->written = n;
+	check_deleted(f, res);
 }
 
 static int file_reopen(struct sink *s)

@@ -154,7 +154,8 @@ static void write_json(const struct daemon *d, FILE *f)
 		fprintf(f, "%s{\"name\":\"%s\",\"type\":\"%s\",\"path\":\"%s\","
 			"\"queue\":%zu,\"queue_size\":%u,\"last_error\":\"%s\","
 			"\"summaries\":{\"queued\":%llu,\"written\":%llu,"
-			"\"failed\":%llu,\"dropped\":%llu}}",
+			"\"failed\":%llu,\"dropped\":%llu},"
+			"\"written_to_deleted_file\":%llu}",
 			o ? "," : "", c->outputs[o].name,
 			c->outputs[o].type == OUTPUT_FILE ? "file" : "journal",
 			c->outputs[o].path,
@@ -163,7 +164,8 @@ static void write_json(const struct daemon *d, FILE *f)
 			(unsigned long long)op->summaries_queued,
 			(unsigned long long)ld(&op->summaries_written),
 			(unsigned long long)ld(&op->summaries_failed),
-			(unsigned long long)op->summaries_dropped);
+			(unsigned long long)op->summaries_dropped,
+			(unsigned long long)ld(&op->into_deleted));
 	}
 	fputs("]}\n", f);
 }
@@ -331,6 +333,13 @@ static void write_prom(const struct daemon *d, FILE *f)
 			fprintf(f, "nflogd_suppressed_total{rule=\"%s\"} %llu\n",
 				c->rules[r].name,
 				(unsigned long long)d->rs[r].suppressed);
+	fputs("# HELP nflogd_written_to_deleted_file_total Records written after an output's file was found deleted while open (they go with it when it is closed).\n"
+	      "# TYPE nflogd_written_to_deleted_file_total counter\n", f);
+	for (unsigned int o = 0; o < c->n_outputs; o++)
+		if (c->outputs[o].type == OUTPUT_FILE)
+			fprintf(f, "nflogd_written_to_deleted_file_total{output=\"%s\"} %llu\n",
+				c->outputs[o].name,
+				(unsigned long long)ld(&d->out[o].into_deleted));
 	fputs("# HELP nflogd_summaries_total Flood summary records per output, by what became of them.\n"
 	      "# TYPE nflogd_summaries_total counter\n", f);
 	for (unsigned int o = 0; o < c->n_outputs; o++) {

@@ -6,6 +6,8 @@
 #     open.  What daemon/sink_file.c does, and docs/outputs.md says:
 #       - records go on into the open, now unlinked file (POSIX): counted
 #         written, and they are there (read back through /proc/PID/fd);
+#         within a second nflogd sees the file has no name any more: one
+#         warning, and status counts written_to_deleted_file;
 #       - SIGUSR1 with the directory missing: the reopen fails, the error
 #         names the path and the reason ("cannot reopen PATH, still
 #         writing to the old file: No such file or directory"), the
@@ -128,6 +130,7 @@ fdn=$(fd_of "$file") || fdn=""
 [[ -n $fdn ]] && ok "nflogd has $file open as fd $fdn" || fail "no fd of nflogd is $file: $(fd_list)"
 
 rm -rf "$dir"
+sleep 1.1       # the writer looks for a deleted file at most once a second
 udp_burst 5 6100
 wait_written json 10 || true
 read -r w f _ <<<"$(out_counters json)"
@@ -162,6 +165,13 @@ got=$(ports "$old" 2>/dev/null | awk '{ print $11, $12, $13, $14, $15 }')
 [[ $got == "6200 6201 6202 6203 6204" ]] && ok "they are in the old, unlinked file, as the message says: $got" ||
 	fail "the old file's records 11-15: '$got'"
 say "note: $w records counted written exist only in the unlinked file; they go with it when nflogd closes it"
+DELETED_MSG="output json: $file was deleted while open: records go on into the deleted file"
+n=$(log | grep -cF "$DELETED_MSG" || true)
+[[ $n == 1 ]] && ok "one warning that the file was deleted: '$(log | grep -F -m1 "$DELETED_MSG")'" ||
+	fail "$n warnings '$DELETED_MSG' (expected 1)"
+intod=$(status_json | jq '.outputs[0].written_to_deleted_file')
+((intod >= 5 && intod <= 10)) && ok "status: written_to_deleted_file $intod (the records since the deletion was seen)" ||
+	fail "status: written_to_deleted_file $intod, expected 5..10"
 
 # the directory back, SIGUSR1: a new file
 mkdir "$dir"
