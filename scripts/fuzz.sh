@@ -17,6 +17,11 @@
 #                            e.g. "-fno-sanitize=bool" to fuzz past a known
 #                            finding (changing it reconfigures)
 #   FUZZ_ARGS                extra libFuzzer arguments (e.g. "-jobs=2")
+#   FUZZ_MERGE=1             after each clean run, merge the inputs that found
+#                            new coverage into the target's first seed
+#                            directory in the repository (libFuzzer -merge=1:
+#                            only inputs adding coverage are copied), so the
+#                            committed corpora grow with each long run
 #
 # Needs: clang with libFuzzer (Debian 12: clang, libclang-rt-14-dev), cmake,
 # pkg-config and the build dependencies of nflogd (libmnl-dev,
@@ -120,6 +125,17 @@ for row in $TABLE; do
 		sed -n 's/.*Test unit written to /   reproducer: /p' "$log" >&2
 	else
 		result=ok
+		if [ "${FUZZ_MERGE:-0}" = 1 ]; then
+			repo_corpus=$CORPUS/${dirs[0]}
+			before=$(find "$repo_corpus" -type f | wc -l)
+			"$bin" -merge=1 -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 \
+				"$repo_corpus" "$corpus" >"$WORK/$target.merge.log" 2>&1 || {
+				tail -n 20 "$WORK/$target.merge.log" >&2
+				die "merging the corpus of $target failed"
+			}
+			after=$(find "$repo_corpus" -type f | wc -l)
+			result="ok, merged $((after - before)) new inputs into tests/fuzz/corpus/${dirs[0]}"
+		fi
 	fi
 	line=$(printf '%-18s %12s execs %8s exec/s  %-32s %s' "$target" "${execs:-?}" "${rate:-?}" "${cov:-}" "$result")
 	echo "$line"
