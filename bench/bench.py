@@ -213,6 +213,31 @@ def wait_for(cond, timeout, step=0.05):
     return cond()
 
 
+def host_other_ticks(pidns):
+    """CPU ticks of user-space processes outside PID namespace pidns, with
+    their reaped children, read from the host's /proc (fd 9, opened by
+    run.sh and soak.sh before they enter their own namespace); None
+    without it."""
+    host = "/proc/self/fd/9"
+    if not os.path.isdir(host):
+        return None
+    total = 0
+    for p in os.listdir(host):
+        if not p.isdigit():
+            continue
+        try:
+            if os.readlink(f"{host}/{p}/ns/pid") == pidns:
+                continue
+            with open(f"{host}/{p}/stat") as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+            if int(rest[6]) & 0x00200000:       # PF_KTHREAD
+                continue
+            total += sum(int(x) for x in rest[11:15])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def veth_pair(ns_s, ns_r, src_ip, dst_ip, mac_s, mac_r, created):
     """Namespaces ns_s and ns_r (appended to created as they are made, for
     the cleanup) joined by a veth pair vs/vr, IPv4 only, static
@@ -1006,28 +1031,11 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
 
     def other_ticks(self):
         """CPU ticks used by user-space processes outside the benchmark's
-        PID namespace (the host's /proc, fd 9 from run.sh), with the time
-        of their reaped children: other jobs on the machine disturb a run."""
-        host = "/proc/self/fd/9"
-        if not os.path.isdir(host):
-            return None
+        PID namespace (see host_other_ticks): other jobs on the machine
+        disturb a run."""
         if not hasattr(self, "my_pidns"):
             self.my_pidns = os.readlink("/proc/self/ns/pid")
-        total = 0
-        for p in os.listdir(host):
-            if not p.isdigit():
-                continue
-            try:
-                if os.readlink(f"{host}/{p}/ns/pid") == self.my_pidns:
-                    continue
-                with open(f"{host}/{p}/stat") as f:
-                    rest = f.read().rsplit(")", 1)[1].split()
-                if int(rest[6]) & 0x00200000:       # PF_KTHREAD
-                    continue
-                total += sum(int(x) for x in rest[11:15])
-            except (OSError, ValueError, IndexError):
-                continue
-        return total
+        return host_other_ticks(self.my_pidns)
 
     # -------------------------------------------------- kmsg readers
 

@@ -33,8 +33,8 @@ import time
 sys.dont_write_bytecode = True      # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The generic helpers of the throughput benchmark.
-from bench import (CLK_TCK, log, proc_status, proc_ticks, run,  # noqa: E402
-                   stop_proc, veth_pair, wait_for)
+from bench import (CLK_TCK, host_other_ticks, log, proc_status,  # noqa: E402
+                   proc_ticks, run, stop_proc, veth_pair, wait_for)
 
 GROUP = 7
 NS_S = "nflogd-soak-s"
@@ -448,27 +448,9 @@ rules = ( {{ name = "soak"; group = {GROUP}; prefix = "{PREFIX}"; action = "drop
                 + o.get("failed", 0) + o.get("suppressed", 0))
 
     def other_ticks(self):
-        """CPU ticks of user-space processes outside our PID namespace (the
-        host's /proc, fd 9 from soak.sh), with their reaped children: the
-        rest of the machine's load, for the noise."""
-        host = "/proc/self/fd/9"
-        if not os.path.isdir(host):
-            return None
-        total = 0
-        for p in os.listdir(host):
-            if not p.isdigit():
-                continue
-            try:
-                if os.readlink(f"{host}/{p}/ns/pid") == self.pidns:
-                    continue
-                with open(f"{host}/{p}/stat") as f:
-                    rest = f.read().rsplit(")", 1)[1].split()
-                if int(rest[6]) & 0x00200000:       # PF_KTHREAD
-                    continue
-                total += sum(int(x) for x in rest[11:15])
-            except (OSError, ValueError, IndexError):
-                continue
-        return total
+        """CPU ticks of user-space processes outside our PID namespace:
+        the rest of the machine's load, for the noise."""
+        return host_other_ticks(self.pidns)
 
     # -------------------------------------------------- actions
 
