@@ -1309,12 +1309,17 @@ def tail_main(path, count, out, timeout):
 # ------------------------------------------------------------ main
 
 
-def version_meta(b):
-    def q(cmd):
-        try:
-            return run(cmd, check=False).strip()
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
+def quiet_out(cmd):
+    """cmd's output, stripped; "" when it cannot run."""
+    try:
+        return run(cmd, check=False).strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def machine_meta(nflogd, source_dir, rev):
+    """What a results file says about the machine and the nflogd measured
+    (rev: the revision given on the command line, else git describe)."""
     cpu = ""
     try:
         with open("/proc/cpuinfo") as f:
@@ -1332,6 +1337,7 @@ def version_meta(b):
                     osrel = line.split("=", 1)[1].strip().strip('"')
     except OSError:
         pass
+    ver = quiet_out([nflogd, "--version"])
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "kernel": os.uname().release,
@@ -1339,13 +1345,19 @@ def version_meta(b):
         "cpu": cpu,
         "cpus": os.cpu_count(),
         "mem_mb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20),
-        "nflogd_version": q([b.nflogd, "--version"]).splitlines()[0] if q([b.nflogd, "--version"]) else "",
-        "nflogd_git": b.args.nflogd_rev or q(["git", "-C", b.source_dir(), "describe",
-                                               "--always", "--dirty"]) or "unknown",
-        "ulogd_version": "ulogd2 " + q(["dpkg-query", "-W", "-f", "${Version}", "ulogd2"]),
-        "systemd_version": q(["dpkg-query", "-W", "-f", "${Version}", "systemd"]),
-        "gcc": q(["gcc", "-dumpfullversion"]),
+        "nflogd_version": ver.splitlines()[0] if ver else "",
+        "nflogd_git": rev or quiet_out(["git", "-C", source_dir, "describe", "--always",
+                                        "--dirty"]) or "unknown",
         "loadavg_start": open("/proc/loadavg").read().split()[:3],
+    }
+
+
+def version_meta(b):
+    return {
+        **machine_meta(b.nflogd, b.source_dir(), b.args.nflogd_rev),
+        "ulogd_version": "ulogd2 " + quiet_out(["dpkg-query", "-W", "-f", "${Version}", "ulogd2"]),
+        "systemd_version": quiet_out(["dpkg-query", "-W", "-f", "${Version}", "systemd"]),
+        "gcc": quiet_out(["gcc", "-dumpfullversion"]),
     }
 
 

@@ -20,7 +20,6 @@ Topology (network namespaces of its own, nothing else crosses the link):
 """
 
 import argparse
-import datetime
 import json
 import os
 import re
@@ -33,8 +32,9 @@ import time
 sys.dont_write_bytecode = True      # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The generic helpers of the throughput benchmark.
-from bench import (CLK_TCK, host_other_ticks, log, proc_status,  # noqa: E402
-                   proc_ticks, run, stop_proc, veth_pair, wait_for)
+from bench import (CLK_TCK, host_other_ticks, log, machine_meta,  # noqa: E402
+                   proc_status, proc_ticks, quiet_out, run, stop_proc, veth_pair,
+                   wait_for)
 
 GROUP = 7
 NS_S = "nflogd-soak-s"
@@ -901,35 +901,14 @@ def markdown(R):
 
 
 def meta_info(b, a):
-    def q(cmd):
-        try:
-            return run(cmd, check=False).strip()
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    ver = q([b.nflogd, "--version"])
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "kernel": os.uname().release, "cpu": cpu, "cpus": os.cpu_count(),
-        "mem_mb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20),
-        "nflogd_version": ver.splitlines()[0] if ver else "",
-        "nflogd_git": a.nflogd_rev or q(["git", "-C", b.source_dir(), "describe", "--always",
-                                         "--dirty"]) or "unknown",
-        "logrotate": (q(["logrotate", "--version"]).splitlines() or [""])[0],
+        **machine_meta(b.nflogd, b.source_dir(), a.nflogd_rev),
+        "logrotate": (quiet_out(["logrotate", "--version"]).splitlines() or [""])[0],
         "duration": a.duration, "rate": a.rate, "reload_every": a.reload_every,
         "rotate_every": a.rotate_every, "sample_every": a.sample_every,
         "rotate_keep": ROTATE_KEEP, "keep_files": a.keep_files,
         "rule": f'ip saddr {SRC_IP} udp sport {SPORT} counter log group {GROUP} snaplen 128 '
                 f'prefix "{PREFIX}" drop',
-        "loadavg_start": open("/proc/loadavg").read().split()[:3],
     }
 
 
