@@ -302,6 +302,19 @@ static bool field(const struct journal_fields *jf, const char *key, char *out,
 
 START_TEST(test_journal)
 {
+	static const struct {
+		const char *key, *value;
+	} want[] = {
+		{ "MESSAGE_ID", FMT_JOURNAL_SUPPRESSED_MESSAGE_ID },
+		{ "SYSLOG_IDENTIFIER", "nflogd" },
+		{ "NFLOG_RULE", "ssh-drop" },
+		{ "NFLOGD_SUPPRESSED", "9" },
+		{ "NFLOGD_SECONDS", "10" },
+		{ "NFLOGD_RECORD_LIMIT", "100/second" },
+		{ "NFLOGD_RECORD_BURST", "200" },
+		{ "NFLOGD_TOP_SOURCES", "10.0.0.1=7, 10.0.0.3=1, non-IP=1" },
+		{ "NFLOGD_TOP_DESTINATIONS", "TCP/22=7, TCP/443=1, non-IP=1" },
+	};
 	static struct flood_window w;
 	static struct journal_fields jf;
 	struct flood_summary s;
@@ -326,22 +339,11 @@ START_TEST(test_journal)
 	flood_text(&s, text, sizeof(text));
 	ck_assert(field(&jf, "MESSAGE", v, sizeof(v)));
 	ck_assert_str_eq(v, text);
-	ck_assert(field(&jf, "MESSAGE_ID", v, sizeof(v)));
-	ck_assert_str_eq(v, FMT_JOURNAL_SUPPRESSED_MESSAGE_ID);
-	ck_assert(field(&jf, "SYSLOG_IDENTIFIER", v, sizeof(v)));
-	ck_assert_str_eq(v, "nflogd");
-	ck_assert(field(&jf, "NFLOG_RULE", v, sizeof(v)));
-	ck_assert_str_eq(v, "ssh-drop");
-	ck_assert(field(&jf, "NFLOGD_SUPPRESSED", v, sizeof(v)));
-	ck_assert_str_eq(v, "9");
-	ck_assert(field(&jf, "NFLOGD_SECONDS", v, sizeof(v)));
-	ck_assert_str_eq(v, "10");
-	ck_assert(field(&jf, "NFLOGD_RECORD_LIMIT", v, sizeof(v)));
-	ck_assert_str_eq(v, "100/second");
-	ck_assert(field(&jf, "NFLOGD_TOP_SOURCES", v, sizeof(v)));
-	ck_assert_str_eq(v, "10.0.0.1=7, 10.0.0.3=1, non-IP=1");
-	ck_assert(field(&jf, "NFLOGD_TOP_DESTINATIONS", v, sizeof(v)));
-	ck_assert_str_eq(v, "TCP/22=7, TCP/443=1, non-IP=1");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_msg(field(&jf, want[i].key, v, sizeof(v)), "no %s",
+			      want[i].key);
+		ck_assert_str_eq(v, want[i].value);
+	}
 	ck_assert(!field(&jf, "NFLOGD_TOP_APPROXIMATE", v, sizeof(v)));
 }
 END_TEST
