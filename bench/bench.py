@@ -328,15 +328,7 @@ class Bench:
         self.group_defaults = None
 
     def source_dir(self):
-        """The source tree the build directory was configured from."""
-        try:
-            with open(os.path.join(self.build, "CMakeCache.txt")) as f:
-                for line in f:
-                    if line.startswith("CMAKE_HOME_DIRECTORY:"):
-                        return line.split("=", 1)[1].strip()
-        except OSError:
-            pass
-        return self.repo
+        return build_source_dir(self.build, self.repo)
 
     # -------------------------------------------------- set-up / clean-up
 
@@ -1307,6 +1299,19 @@ def tail_main(path, count, out, timeout):
 
 
 # ------------------------------------------------------------ main
+
+
+def build_source_dir(build, default):
+    """The source tree build was configured from (its CMakeCache.txt), else
+    default."""
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("CMAKE_HOME_DIRECTORY:"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return default
 
 
 def quiet_out(cmd):

@@ -32,9 +32,9 @@ import time
 sys.dont_write_bytecode = True      # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The generic helpers of the throughput benchmark.
-from bench import (CLK_TCK, host_other_ticks, log, machine_meta,  # noqa: E402
-                   proc_status, proc_ticks, quiet_out, run, stop_proc, veth_pair,
-                   wait_for)
+from bench import (CLK_TCK, build_source_dir, host_other_ticks, log,  # noqa: E402
+                   machine_meta, proc_status, proc_ticks, quiet_out, run,
+                   stop_proc, veth_pair, wait_for)
 
 GROUP = 7
 NS_S = "nflogd-soak-s"
@@ -157,14 +157,7 @@ class Soak:
         self.failures.append(msg)
 
     def source_dir(self):
-        try:
-            with open(os.path.join(self.build, "CMakeCache.txt")) as f:
-                for line in f:
-                    if line.startswith("CMAKE_HOME_DIRECTORY:"):
-                        return line.split("=", 1)[1].strip()
-        except OSError:
-            pass
-        return self.repo
+        return build_source_dir(self.build, self.repo)
 
     # -------------------------------------------------- set-up / clean-up
 
