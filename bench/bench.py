@@ -20,6 +20,7 @@ runs have `counter log prefix "<unique>: "` instead (no group).
 
 import argparse
 import datetime
+import glob
 import json
 import os
 import re
@@ -60,6 +61,14 @@ POINT_LABEL = {
 }
 
 # Loggers: name -> (kind, format, tuned, label)
+# --callgrind: instructions per record (Bench.callgrind), packets/s and
+# packets per logger kind.  20k/s fills nflogd's kernel batches (256
+# records in 12.8 ms) as in the throughput runs; ulogd2 takes one record a
+# datagram at any rate (Debian's configuration) and, slowed down by
+# callgrind, keeps up only with a few hundred a second.
+CALLGRIND_TRAFFIC = {"count": (20000, 10000), "nflogd": (20000, 10000), "ulogd": (400, 4000)}
+CALLGRIND_LOGGERS = ("count", "nflogd-json", "nflogd-log", "nflogd-journal", "ulogd-json", "ulogd-log")
+
 LOGGERS = {
     "count": ("count", None, False, "count-only (floor)"),
     "nflogd-json": ("nflogd", "json", False, "nflogd JSON file"),
@@ -326,6 +335,10 @@ class Bench:
         self.pings = 0
         self.runidx = 0
         self.group_defaults = None
+        self.wrapper = {}  # logger name -> command in front of its binary
+
+    def wrap(self, name):
+        return self.wrapper.get(name, [])
 
     def source_dir(self):
         return build_source_dir(self.build, self.repo)
@@ -662,7 +675,7 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             outf = os.path.join(self.tmp, "logs", "count.out")
             lg["stats"], lg["stdout"] = stats, outf
             p = subprocess.Popen(["taskset", "-c", "1", *in_r(
-                self.counter, "-g", str(GROUP), "--copy-range", str(d["copy_range"]),
+                *self.wrap(name), self.counter, "-g", str(GROUP), "--copy-range", str(d["copy_range"]),
                 "--qthresh", str(d["queue_threshold"]), "--timeout", str(d["flush_timeout"]),
                 "--nlbufsiz", str(d["nlbufsiz"]), "--rcvbuf", str(d["rcvbuf"]),
                 "--stats", stats)], stdout=open(outf, "w"), stderr=errf)
@@ -678,7 +691,7 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             if os.path.exists(st):
                 os.unlink(st)
             p = subprocess.Popen(["taskset", "-c", "1", *in_r(
-                self.nflogd, "-c", conf, "--log-target", "stderr")],
+                *self.wrap(name), self.nflogd, "-c", conf, "--log-target", "stderr")],
                 stdout=errf, stderr=errf)
             lg.update(proc=p, conf=conf, out=out, status_path=st)
 
@@ -697,7 +710,7 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             for f in (out, ulog):
                 if os.path.exists(f):
                     os.unlink(f)
-            p = subprocess.Popen(["taskset", "-c", "1", *in_r(ULOGD, "-c", conf)],
+            p = subprocess.Popen(["taskset", "-c", "1", *in_r(*self.wrap(name), ULOGD, "-c", conf)],
                                  stdout=errf, stderr=errf)
             lg.update(proc=p, conf=conf, out=out, ulog=ulog)
 
@@ -1018,6 +1031,98 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             log(f"profile of {name}: {outdir}/{name}.*.txt")
         with open(os.path.join(outdir, "runs.json"), "w") as f:
             json.dump(summary, f, indent=1)
+
+    # -------------------------------------------------- instruction counts
+
+    def callgrind(self, outdir, names=CALLGRIND_LOGGERS):
+        """User-space instructions per record of each logger, counted by
+        valgrind's callgrind: the same figure for the same binary and
+        traffic whatever else the machine does, unlike the CPU times of
+        this VM.  The counters are zeroed once the logger is up and dumped
+        once it is idle again, so they hold the traffic and nothing of the
+        start or the stop.  The kernel's share (the copy into the page
+        cache, the syscalls) is not in them.  Traffic: CALLGRIND_TRAFFIC."""
+        for tool in ("valgrind", "callgrind_control", "callgrind_annotate"):
+            if not shutil.which(tool):
+                log(f"{tool} not found: no instruction counts")
+                return None
+        os.makedirs(outdir, exist_ok=True)
+        out = {"loggers": {}}
+        for name in names:
+            rate, count = CALLGRIND_TRAFFIC[LOGGERS[name][0]]
+            base = os.path.join(outdir, f"{name}.callgrind")
+            for old in glob.glob(base + "*"):
+                os.unlink(old)
+            self.wrapper[name] = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={base}",
+                                  "--dump-instr=no"]
+            try:
+                lg = self.start_logger(name)
+            finally:
+                self.wrapper.pop(name)
+            self.nft_rules("nflog", 1)
+            time.sleep(0.5)
+            pid = str(lg["proc"].pid)
+            run(["callgrind_control", "-z", pid])
+            snd = self.send(rate, count=count)
+            self.wait_idle([lg["proc"].pid], 120, quiet=2.0, path=lg["out"])
+            run(["callgrind_control", "-d", pid])
+            matched, logged = self.nft_counters()
+            stop_proc(lg["proc"], 120)
+            if lg["out"]:
+                with open(lg["out"], "rb") as f:
+                    written = sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 22), b""))
+                os.unlink(lg["out"])
+            elif lg["kind"] == "count":
+                with open(lg["stdout"]) as f:
+                    written = json.loads(f.read().strip().splitlines()[-1])["received"]
+            else:
+                written = self.journal_count(["SYSLOG_IDENTIFIER=nflogd"], PREFIX)
+            if lg["journald"]:
+                self.journald_stop()
+                shutil.rmtree(JOURNAL_DIR, ignore_errors=True)
+            self._live = []
+            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=99",
+                                  base + ".1"], capture_output=True, text=True).stdout
+            with open(base + ".annotate.txt", "w") as f:
+                f.write(ann)
+            m = re.search(r"^\s*([\d,]+) +(?:\(100\.0%\) +)?PROGRAM TOTALS", ann, re.M)
+            total = int(m.group(1).replace(",", "")) if m else None
+            top = []
+            for line in ann.splitlines():
+                fm = re.match(r"^\s*([\d,]+) +(?:\([\d.]+%\) +)?(\S.*?):(\S+)( \[.*\])?$", line)
+                if fm and len(top) < 12:
+                    ir = int(fm.group(1).replace(",", ""))
+                    top.append({"function": fm.group(3), "file": os.path.basename(fm.group(2)),
+                                "ir_per_record": round(ir / written, 1) if written else None})
+            out["loggers"][name] = {
+                "label": LOGGERS[name][3], "rate": rate, "sent": snd["sent"], "logged": logged,
+                "written": written, "ir": total,
+                "ir_per_record": round(total / written) if total and written else None,
+                "top": top}
+            log(f"callgrind {name}: {written} records, "
+                f"{out['loggers'][name]['ir_per_record']} instructions a record")
+        fl = out["loggers"]
+        floor = (fl.get("count") or {}).get("ir_per_record")
+        for name, e in fl.items():
+            ul = {"json": "ulogd-json", "log": "ulogd-log"}.get(LOGGERS[name][1])
+            ref = (fl.get(ul) or {}).get("ir_per_record") if ul else None
+            e["x_count"] = round(e["ir_per_record"] / floor, 2) if floor and e["ir_per_record"] else None
+            e["of_ulogd"] = (round(e["ir_per_record"] / ref, 3)
+                             if ref and e["ir_per_record"] and LOGGERS[name][0] == "nflogd" else None)
+        with open(os.path.join(outdir, "callgrind.json"), "w") as f:
+            json.dump(out, f, indent=1)
+        lines = ["| logger | packets/s | logged | written | instructions / record | \u00f7 count-only | \u00f7 ulogd2 (Debian), same format |",
+                 "|---|---:|---:|---:|---:|---:|---:|"]
+        def cell(v):
+            return "\u2013" if v is None else v
+        for name, e in fl.items():
+            lines.append(f"| {e['label']} | {e['rate']} | {e['logged']} | {e['written']} | {cell(e['ir_per_record'])} | "
+                         f"{cell(e['x_count'])} | {cell(e['of_ulogd'])} |")
+        text = "\n".join(lines) + "\n"
+        with open(os.path.join(outdir, "callgrind.md"), "w") as f:
+            f.write(text)
+        print(text)
+        return out
 
     # -------------------------------------------------- the rest of the machine
 
@@ -1388,6 +1493,8 @@ def main():
     ap.add_argument("--no-latency", action="store_true")
     ap.add_argument("--latency-count", type=int)
     ap.add_argument("--profile", metavar="DIR", help="also perf-record nflogd under the unpaced load")
+    ap.add_argument("--callgrind", metavar="DIR", help="also count each logger's user-space "
+                    "instructions per record with valgrind's callgrind (deterministic)")
     ap.add_argument("--keep", metavar="DIR", help="copy configurations, logs, record samples "
                     "and perf data to DIR")
     ap.add_argument("--report", metavar="FILE", help="print the tables of a results file")
@@ -1527,6 +1634,9 @@ def main():
 
         if a.profile:
             b.profile(a.profile, duration)
+        if a.callgrind:
+            b.callgrind(a.callgrind, [x for x in CALLGRIND_LOGGERS
+                                      if not a.loggers or x in loggers])
     except KeyboardInterrupt:
         log("interrupted")
         results.setdefault("failures", []).append({"error": "interrupted"})
