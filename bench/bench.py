@@ -1032,6 +1032,29 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
         with open(os.path.join(outdir, "runs.json"), "w") as f:
             json.dump(summary, f, indent=1)
 
+    # -------------------------------------------------- the page cache
+
+    def pagecache_write(self, mib=1024, chunk=256 << 10):
+        """CPU time of writing `mib` MiB into a new file on the tmpfs the
+        file outputs use, in writes of `chunk` bytes (the size of a writer
+        batch): the kernel's share of every file record, which on this VM
+        moves by 2x between runs (how recently the guest's memory was
+        touched).  Reported with the results; microseconds per KiB."""
+        path = os.path.join(self.tmp, "pagecache.probe")
+        buf = b"x" * chunk
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            t0 = os.times()
+            for _ in range(mib * (1 << 20) // chunk):
+                os.write(fd, buf)
+            t1 = os.times()
+        finally:
+            os.close(fd)
+            os.unlink(path)
+        cpu = (t1.system - t0.system) + (t1.user - t0.user)
+        return {"mib": mib, "cpu_s": round(cpu, 3),
+                "us_per_kib": round(cpu * 1e6 / (mib * 1024), 3) if cpu else None}
+
     # -------------------------------------------------- instruction counts
 
     def callgrind(self, outdir, names=CALLGRIND_LOGGERS):
@@ -1343,6 +1366,12 @@ def markdown(results):
         L.append("One sender core, unpaced (packets/s): "
                  + "; ".join(f"{k}: {fmt_num(v, 0)}" for k, v in cal.items()) + ".")
         L.append("")
+    pcs = [meta.get(k) for k in ("pagecache_write_start", "pagecache_write_end")]
+    if any(pc and pc.get("us_per_kib") for pc in pcs):
+        L.append("Writing into the page cache of the outputs' tmpfs (256 KiB writes, CPU "
+                 "µs per KiB), at the start / the end: "
+                 + " / ".join(fmt_num(pc.get("us_per_kib"), 3) if pc else "–" for pc in pcs) + ".")
+        L.append("")
     return "\n".join(L)
 
 
@@ -1562,6 +1591,8 @@ def main():
             cal[what] = round(r["rate"])
         meta["sender_calibration"] = cal
         log(f"sender calibration: {cal}")
+        meta["pagecache_write_start"] = b.pagecache_write()
+        log(f"page cache: {meta['pagecache_write_start']}")
 
         if "klog-journal" in loggers:
             others = b.other_kmsg_readers()
@@ -1637,6 +1668,8 @@ def main():
         if a.callgrind:
             b.callgrind(a.callgrind, [x for x in CALLGRIND_LOGGERS
                                       if not a.loggers or x in loggers])
+        results["meta"]["pagecache_write_end"] = b.pagecache_write()
+        log(f"page cache: {results['meta']['pagecache_write_end']}")
     except KeyboardInterrupt:
         log("interrupted")
         results.setdefault("failures", []).append({"error": "interrupted"})
