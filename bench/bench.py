@@ -1057,7 +1057,7 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
 
     # -------------------------------------------------- instruction counts
 
-    def callgrind(self, outdir, names=CALLGRIND_LOGGERS):
+    def callgrind(self, outdir, names=CALLGRIND_LOGGERS, meta=None):
         """User-space instructions per record of each logger, counted by
         valgrind's callgrind: the same figure for the same binary and
         traffic whatever else the machine does, unlike the CPU times of
@@ -1070,7 +1070,9 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
                 log(f"{tool} not found: no instruction counts")
                 return None
         os.makedirs(outdir, exist_ok=True)
-        out = {"loggers": {}}
+        out = {"meta": {k: (meta or {}).get(k) for k in
+                        ("date", "kernel", "cpu", "nflogd_git", "ulogd_version")},
+               "valgrind": quiet_out(["valgrind", "--version"]), "loggers": {}}
         for name in names:
             rate, count = CALLGRIND_TRAFFIC[LOGGERS[name][0]]
             base = os.path.join(outdir, f"{name}.callgrind")
@@ -1141,6 +1143,11 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
         for name, e in fl.items():
             lines.append(f"| {e['label']} | {e['rate']} | {e['logged']} | {e['written']} | {cell(e['ir_per_record'])} | "
                          f"{cell(e['x_count'])} | {cell(e['of_ulogd'])} |")
+        m = out["meta"]
+        lines.append("")
+        lines.append(f"{m['date']}, nflogd {m['nflogd_git']}, {m['ulogd_version']}, kernel "
+                     f"{m['kernel']}, {out['valgrind']}; user-space instructions only (callgrind "
+                     "counters zeroed after the start, dumped after the drain).")
         text = "\n".join(lines) + "\n"
         with open(os.path.join(outdir, "callgrind.md"), "w") as f:
             f.write(text)
@@ -1667,7 +1674,7 @@ def main():
             b.profile(a.profile, duration)
         if a.callgrind:
             b.callgrind(a.callgrind, [x for x in CALLGRIND_LOGGERS
-                                      if not a.loggers or x in loggers])
+                                      if not a.loggers or x in loggers], results["meta"])
         results["meta"]["pagecache_write_end"] = b.pagecache_write()
         log(f"page cache: {results['meta']['pagecache_write_end']}")
     except KeyboardInterrupt:
