@@ -550,6 +550,27 @@ static void watch_firewall(struct daemon *d)
 	}
 }
 
+/* Read up to RX_BURST datagrams of one group; returns how many, or
+ * -errno.  Each datagram's records are published as soon as it is done,
+ * not at the end of the burst: records not yet published are records
+ * the writer cannot take out, and a backlog of 64 full datagrams of JSON
+ * (~17 MB, after a stall) is more than an output queue holds (16 MiB), so
+ * the queue would fill and drop with its writer idle. */
+static int read_group(struct daemon *d, struct receiver *rx)
+{
+	int total = 0;
+
+	for (unsigned int b = 0; b < RX_BURST; b++) {
+		int r = receiver_read(rx, on_packet, d, 1);
+
+		if (r <= 0)
+			return r < 0 ? r : total;
+		total += r;
+		publish_all(d);
+	}
+	return total;
+}
+
 /* Read up to bursts x RX_BURST datagrams from each group now (all there
  * is: UINT_MAX, before a reload or at the stop). */
 #define IFCACHE_DRAIN_BURSTS 64
@@ -557,8 +578,8 @@ static void drain_kernel_bounded(struct daemon *d, unsigned int bursts)
 {
 	for (unsigned int i = 0; i < d->n_rx; i++)
 		for (unsigned int b = 0; b < bursts &&
-		     receiver_read(&d->rx[i], on_packet, d, RX_BURST) > 0; b++)
-			publish_all(d);
+		     read_group(d, &d->rx[i]) > 0; b++)
+			;
 	publish_all(d);
 }
 
@@ -852,7 +873,7 @@ static void loop(struct daemon *d)
 
 			if (tag >= EV_RX) {
 				struct receiver *rx = &d->rx[tag - EV_RX];
-				int r = receiver_read(rx, on_packet, d, RX_BURST);
+				int r = read_group(d, rx);
 
 				if (r < 0)
 					log_error("group %u: receiving failed: %s",
