@@ -18,6 +18,19 @@
 #define BATCH_LOW 256
 #define LINGER_MS 5
 
+/* Enough to write without lingering: BATCH_LOW records, or a quarter of
+ * the queue taken (by records or by bytes).  A small queue_size holds
+ * fewer than BATCH_LOW records (64 records of JSON is 16 KiB, 15
+ * objects): waiting for a batch it cannot hold would drop what arrives
+ * in the 5 ms. */
+static bool batch_ready(const struct queue *q)
+{
+	size_t n = queue_count(q);
+
+	return n >= BATCH_LOW || n >= q->max_records / 4 ||
+	       queue_bytes(q) >= q->size / 4;
+}
+
 enum { WAIT_NONE, WAIT_ANY, WAIT_BATCH };
 
 /* Failures are reported at most once per interval per output, with how
@@ -147,7 +160,7 @@ static void wait_for_records(struct output *o)
 	atomic_thread_fence(memory_order_seq_cst);  /* pairs with output_kick */
 	while (!queue_count(&o->q) && !interrupted(o))
 		pthread_cond_wait(&o->wake, &o->lock);
-	if (queue_count(&o->q) < BATCH_LOW && !interrupted(o)) {
+	if (!batch_ready(&o->q) && !interrupted(o)) {
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += LINGER_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -156,7 +169,7 @@ static void wait_for_records(struct output *o)
 		}
 		atomic_store(&o->waiting, WAIT_BATCH);
 		atomic_thread_fence(memory_order_seq_cst);
-		while (queue_count(&o->q) < BATCH_LOW && !interrupted(o) &&
+		while (!batch_ready(&o->q) && !interrupted(o) &&
 		       pthread_cond_timedwait(&o->wake, &o->lock, &until) == 0)
 			;
 	}
@@ -270,7 +283,7 @@ void output_kick(struct output *o)
 	w = atomic_load(&o->waiting);
 
 	if (w == WAIT_ANY ? queue_count(&o->q) > 0 :
-	    w == WAIT_BATCH && queue_count(&o->q) >= BATCH_LOW)
+	    w == WAIT_BATCH && batch_ready(&o->q))
 		wake(o);
 }
 

@@ -61,10 +61,11 @@ struct output {
 int output_start(struct output *o, const struct config_output *cfg,
 		 const char **what);
 
-/* After pushing records (once per receive batch): wake the writer if it
+/* After pushing records (once per kernel datagram): wake the writer if it
  * waits for them.  A writer that lingers for a fuller batch is woken only
- * once OUTPUT_BATCH_LOW records wait: on a busy host that saves a pair of
- * context switches per kernel batch. */
+ * once a batch is ready (256 records, or a quarter of a smaller queue):
+ * on a busy host that saves a pair of context switches per kernel
+ * batch. */
 void output_kick(struct output *o);
 
 /* Ask for a reopen (logrotate). */

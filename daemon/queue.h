@@ -64,4 +64,12 @@ static inline size_t queue_count(const struct queue *q)
 	return atomic_load_explicit(&q->count, memory_order_relaxed);
 }
 
+/* Bytes published and not yet released (headers and padding included);
+ * a snapshot, for deciding when to write. */
+static inline size_t queue_bytes(const struct queue *q)
+{
+	return atomic_load_explicit(&q->head, memory_order_relaxed) -
+	       atomic_load_explicit(&q->tail, memory_order_relaxed);
+}
+
 #endif

@@ -337,10 +337,13 @@ START_TEST(nothing_visible_before_commit)
 		fill(queue_reserve(&q, 10 + i, rule_of(i), flags_of(i)), i,
 		     10 + i);
 	ck_assert_uint_eq(queue_count(&q), 0);
+	ck_assert_uint_eq(queue_bytes(&q), 0);
 	ck_assert_ptr_null(queue_first(&q));
 	ck_assert_ptr_null(queue_next(&q));
 	queue_commit(&q);
 	ck_assert_uint_eq(queue_count(&q), 3);
+	/* 10, 11, 12 bytes: each padded to 16, plus its header */
+	ck_assert_uint_eq(queue_bytes(&q), 3 * (HDR + 16));
 	for (uint32_t i = 0; i < 3; i++) {
 		r = i ? queue_next(&q) : queue_first(&q);
 		ck_assert_ptr_nonnull(r);
@@ -362,8 +365,10 @@ START_TEST(nothing_visible_before_commit)
 	ck_assert_uint_eq(seq_of(r), 3);
 	ck_assert_int_eq(bad_byte(r, 3), -1);
 	/* release frees the four given so far, not the fifth */
+	ck_assert_uint_eq(queue_bytes(&q), 5 * (HDR + 16));
 	queue_release(&q, 4);
 	ck_assert_uint_eq(queue_count(&q), 1);
+	ck_assert_uint_eq(queue_bytes(&q), HDR + 16);
 	r = queue_first(&q);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(seq_of(r), 4);
@@ -372,6 +377,7 @@ START_TEST(nothing_visible_before_commit)
 	ck_assert_ptr_null(queue_next(&q));
 	queue_release(&q, 1);
 	ck_assert_uint_eq(queue_count(&q), 0);
+	ck_assert_uint_eq(queue_bytes(&q), 0);
 	/* a commit with nothing reserved publishes nothing */
 	queue_commit(&q);
 	ck_assert_uint_eq(queue_count(&q), 0);

@@ -6,6 +6,7 @@
     helpers.py server ADDR4 ADDR6 READY        TCP/UDP peers for traffic
     helpers.py tcp ADDR PORT SPORT             one TCP exchange, bounded
     helpers.py udp ADDR PORT SPORT COUNT [DELAY]  COUNT datagrams
+    helpers.py udp-paced ADDR PORT SPORT COUNT RATE  COUNT datagrams, RATE/s
     helpers.py check-records KLOG JSON         JSON records == kernel lines
     helpers.py expect JSON EXPECT.json         field expectations
 
@@ -148,6 +149,22 @@ def udp_send(addr, port, sport, count, delay=0.0):
         s.sendto(b"udp-e2e %05d" % i, (addr, int(port) + i))
         if delay:
             time.sleep(float(delay))
+    s.close()
+
+
+def udp_paced(addr, port, sport, count, rate):
+    """count datagrams as udp_send's, rate a second, paced by the clock
+    (a spin between sends: sleep() is too coarse for thousands a
+    second)."""
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind(("", int(sport)))
+    gap = 1.0 / float(rate)
+    t0 = time.perf_counter()
+    for i in range(int(count)):
+        while time.perf_counter() < t0 + i * gap:
+            pass
+        s.sendto(b"udp-e2e %05d" % i, (addr, int(port) + i))
     s.close()
 
 
@@ -307,6 +324,8 @@ def main(argv):
         tcp_client(*args)
     elif cmd == "udp":
         udp_send(*args)
+    elif cmd == "udp-paced":
+        udp_paced(*args)
     elif cmd == "udp-flood":
         udp_flood(*args)
     elif cmd == "check-records":
