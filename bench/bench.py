@@ -1106,19 +1106,27 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
                 self.journald_stop()
                 shutil.rmtree(JOURNAL_DIR, ignore_errors=True)
             self._live = []
-            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=99",
-                                  base + ".1"], capture_output=True, text=True).stdout
+            ann = subprocess.run(["callgrind_annotate", "--threshold=100", base + ".1"],
+                                 capture_output=True, text=True).stdout
             with open(base + ".annotate.txt", "w") as f:
                 f.write(ann)
             m = re.search(r"^\s*([\d,]+) +(?:\(100\.0%\) +)?PROGRAM TOTALS", ann, re.M)
             total = int(m.group(1).replace(",", "")) if m else None
+            # Functions by their own instructions.  The threads' roots,
+            # still on the stack at the dump, are listed with everything
+            # under them: left out (by name, and as anything over half).
             top = []
             for line in ann.splitlines():
-                fm = re.match(r"^\s*([\d,]+) +(?:\([\d.]+%\) +)?(\S.*?):(\S+)( \[.*\])?$", line)
-                if fm and len(top) < 12:
-                    ir = int(fm.group(1).replace(",", ""))
-                    top.append({"function": fm.group(3), "file": os.path.basename(fm.group(2)),
-                                "ir_per_record": round(ir / written, 1) if written else None})
+                fm = re.match(r"^\s*([\d,]+) +(?:\(\s*[\d.]+%\) +)?(\S.*?):(\S+)( \[.*\])?$", line)
+                if not fm or len(top) >= 15:
+                    continue
+                ir = int(fm.group(1).replace(",", ""))
+                fn = fm.group(3)
+                if (re.match(r"(main|\(below|__libc_start|start_thread|clone|0x[0-9a-f]+$)", fn)
+                        or (total and ir * 2 > total)):
+                    continue
+                top.append({"function": fn, "file": os.path.basename(fm.group(2)),
+                            "ir_per_record": round(ir / written, 1) if written else None})
             out["loggers"][name] = {
                 "label": LOGGERS[name][3], "rate": rate, "sent": snd["sent"], "logged": logged,
                 "written": written, "ir": total,
