@@ -61,14 +61,6 @@ POINT_LABEL = {
 }
 
 # Loggers: name -> (kind, format, tuned, label)
-# --callgrind: instructions per record (Bench.callgrind), packets/s and
-# packets per logger kind.  20k/s fills nflogd's kernel batches (256
-# records in 12.8 ms) as in the throughput runs; ulogd2 takes one record a
-# datagram at any rate (Debian's configuration) and, slowed down by
-# callgrind, keeps up only with a few hundred a second.
-CALLGRIND_TRAFFIC = {"count": (20000, 10000), "nflogd": (20000, 10000), "ulogd": (400, 4000)}
-CALLGRIND_LOGGERS = ("count", "nflogd-json", "nflogd-log", "nflogd-journal", "ulogd-json", "ulogd-log")
-
 LOGGERS = {
     "count": ("count", None, False, "count-only (floor)"),
     "nflogd-json": ("nflogd", "json", False, "nflogd JSON file"),
@@ -80,6 +72,15 @@ LOGGERS = {
     "ulogd-log-tuned": ("ulogd", "log", True, "ulogd2 LOGEMU (tuned)"),
     "klog-journal": ("klog", "journal", False, "kernel LOG -> journald"),
 }
+
+# --callgrind: instructions per record (Bench.callgrind), packets/s and
+# packets per logger kind.  20k/s fills nflogd's kernel batches (256
+# records in 12.8 ms) as in the throughput runs; ulogd2 takes one record a
+# datagram at any rate (Debian's configuration) and, slowed down by
+# callgrind, keeps up only with a few hundred a second.
+CALLGRIND_TRAFFIC = {"count": (20000, 10000), "nflogd": (20000, 10000), "ulogd": (400, 4000)}
+CALLGRIND_LOGGERS = ("count", "nflogd-json", "nflogd-log", "nflogd-journal", "ulogd-json", "ulogd-log")
+
 LATENCY_LOGGERS = ["nflogd-json", "nflogd-log", "ulogd-json", "ulogd-log",
                    "ulogd-json-tuned", "ulogd-log-tuned"]
 
@@ -280,6 +281,46 @@ def count_lines(path):
     """Lines in a (large) file, read 4 MiB at a time."""
     with open(path, "rb") as f:
         return sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 22), b""))
+
+
+def callgrind_functions(ann, records):
+    """From callgrind_annotate's listing: the program's total instructions
+    and the 15 functions with the most of their own, per record.  The
+    threads' roots, still on the stack at the dump, are listed with
+    everything under them: left out (by name, and as anything over half
+    of the total)."""
+    m = re.search(r"^\s*([\d,]+) +(?:\(100\.0%\) +)?PROGRAM TOTALS", ann, re.M)
+    total = int(m.group(1).replace(",", "")) if m else None
+    top = []
+    for line in ann.splitlines():
+        fm = re.match(r"^\s*([\d,]+) +(?:\(\s*[\d.]+%\) +)?(\S.*?):(\S+)( \[.*\])?$", line)
+        if not fm or len(top) >= 15:
+            continue
+        ir = int(fm.group(1).replace(",", ""))
+        fn = fm.group(3)
+        if (re.match(r"(main|\(below|__libc_start|start_thread|clone|0x[0-9a-f]+$)", fn)
+                or (total and ir * 2 > total)):
+            continue
+        top.append({"function": fn, "file": os.path.basename(fm.group(2)),
+                    "ir_per_record": round(ir / records, 1) if records else None})
+    return total, top
+
+
+def callgrind_markdown(out):
+    def cell(v):
+        return "\u2013" if v is None else v
+    lines = ["| logger | packets/s | logged | written | instructions / record | "
+             "\u00f7 count-only | \u00f7 ulogd2 (Debian), same format |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for e in out["loggers"].values():
+        lines.append(f"| {e['label']} | {e['rate']} | {e['logged']} | {e['written']} | "
+                     f"{cell(e['ir_per_record'])} | {cell(e['x_count'])} | {cell(e['of_ulogd'])} |")
+    m = out["meta"]
+    lines.append("")
+    lines.append(f"{m['date']}, nflogd {m['nflogd_git']}, {m['ulogd_version']}, kernel "
+                 f"{m['kernel']}, {out['valgrind']}; user-space instructions only (callgrind "
+                 "counters zeroed after the start, dumped after the drain).")
+    return "\n".join(lines) + "\n"
 
 
 def stop_proc(p, timeout=30, sig=signal.SIGTERM):
@@ -1041,9 +1082,10 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
     def pagecache_write(self, mib=1024, chunk=256 << 10):
         """CPU time of writing `mib` MiB into a new file on the tmpfs the
         file outputs use, in writes of `chunk` bytes (the size of a writer
-        batch): the kernel's share of every file record, which on this VM
-        moves by 2x between runs (how recently the guest's memory was
-        touched).  Reported with the results; microseconds per KiB."""
+        batch): the kernel's share of every file record, which on a VM
+        moves by 2x and more between runs (whether the host still backs
+        the guest's free memory).  Reported with the results; microseconds
+        per KiB."""
         path = os.path.join(self.tmp, "pagecache.probe")
         buf = b"x" * chunk
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -1113,23 +1155,7 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
                                  capture_output=True, text=True).stdout
             with open(base + ".annotate.txt", "w") as f:
                 f.write(ann)
-            m = re.search(r"^\s*([\d,]+) +(?:\(100\.0%\) +)?PROGRAM TOTALS", ann, re.M)
-            total = int(m.group(1).replace(",", "")) if m else None
-            # Functions by their own instructions.  The threads' roots,
-            # still on the stack at the dump, are listed with everything
-            # under them: left out (by name, and as anything over half).
-            top = []
-            for line in ann.splitlines():
-                fm = re.match(r"^\s*([\d,]+) +(?:\(\s*[\d.]+%\) +)?(\S.*?):(\S+)( \[.*\])?$", line)
-                if not fm or len(top) >= 15:
-                    continue
-                ir = int(fm.group(1).replace(",", ""))
-                fn = fm.group(3)
-                if (re.match(r"(main|\(below|__libc_start|start_thread|clone|0x[0-9a-f]+$)", fn)
-                        or (total and ir * 2 > total)):
-                    continue
-                top.append({"function": fn, "file": os.path.basename(fm.group(2)),
-                            "ir_per_record": round(ir / written, 1) if written else None})
+            total, top = callgrind_functions(ann, written)
             out["loggers"][name] = {
                 "label": LOGGERS[name][3], "rate": rate, "sent": snd["sent"], "logged": logged,
                 "written": written, "ir": total,
@@ -1147,19 +1173,7 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
                              if ref and e["ir_per_record"] and LOGGERS[name][0] == "nflogd" else None)
         with open(os.path.join(outdir, "callgrind.json"), "w") as f:
             json.dump(out, f, indent=1)
-        lines = ["| logger | packets/s | logged | written | instructions / record | \u00f7 count-only | \u00f7 ulogd2 (Debian), same format |",
-                 "|---|---:|---:|---:|---:|---:|---:|"]
-        def cell(v):
-            return "\u2013" if v is None else v
-        for name, e in fl.items():
-            lines.append(f"| {e['label']} | {e['rate']} | {e['logged']} | {e['written']} | {cell(e['ir_per_record'])} | "
-                         f"{cell(e['x_count'])} | {cell(e['of_ulogd'])} |")
-        m = out["meta"]
-        lines.append("")
-        lines.append(f"{m['date']}, nflogd {m['nflogd_git']}, {m['ulogd_version']}, kernel "
-                     f"{m['kernel']}, {out['valgrind']}; user-space instructions only (callgrind "
-                     "counters zeroed after the start, dumped after the drain).")
-        text = "\n".join(lines) + "\n"
+        text = callgrind_markdown(out)
         with open(os.path.join(outdir, "callgrind.md"), "w") as f:
             f.write(text)
         print(text)
