@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what bench/run.sh needs besides nflogd's own dependencies
 # (scripts/install-deps.sh): ulogd2 and its JSON plugin, the loggers it is
-# compared with.  Idempotent; needs root.
+# compared with, and valgrind for --callgrind.  Idempotent; needs root.
 #
 # Debian's ulogd2 package starts its service at install, and Debian's
 # /etc/ulogd.conf binds NFLOG group 0 -- the group nflogd's
@@ -15,7 +15,7 @@ if [[ $(id -u) -ne 0 ]]; then
 	exit 1
 fi
 
-pkgs=(ulogd2 ulogd2-json)
+pkgs=(ulogd2 ulogd2-json valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

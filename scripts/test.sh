@@ -7,7 +7,8 @@
 #   NFLOGD_BOOT_TEST=0   skips building the .deb and booting it (tests/boot/;
 #                        the first run downloads a Debian 12 root, ~1 min)
 #   NFLOGD_BENCH_SMOKE=0 skips the benchmark's smoke run (bench/run.sh
-#                        --quick, ~1 min; installs ulogd2 to compare with)
+#                        --quick --callgrind, ~2 min; installs ulogd2 to
+#                        compare with, and valgrind)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,6 @@ fi
 if [[ ${NFLOGD_BENCH_SMOKE:-1} != 0 ]]; then
 	echo "== the benchmark in smoke mode: it still runs (no timing is asserted)"
 	bench/install-deps.sh
-	bench/run.sh --quick --build build-bench
+	bench/run.sh --quick --build build-bench --callgrind build-bench/callgrind
 fi
 echo "== all tests passed"
