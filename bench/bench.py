@@ -732,8 +732,13 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
         elif kind == "nflogd":
             conf, out, rt = self.nflogd_conf(fmt, name)
             run([self.nflogd, "--check-config", "-c", conf])
-            if out and os.path.exists(out):
+            if out and os.path.lexists(out):
                 os.unlink(out)
+            if out and self.args.null_files:
+                # The output's path, a link to /dev/null: what nflogd
+                # costs without the page cache (removing it leaves
+                # /dev/null alone).
+                os.symlink("/dev/null", out)
             st = os.path.join(rt, "status.json")
             if os.path.exists(st):
                 os.unlink(st)
@@ -869,7 +874,9 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             with open(lg["stdout"]) as f:
                 res["count"] = json.loads(f.read().strip().splitlines()[-1])
 
-        if fmt in ("json", "log"):
+        if fmt in ("json", "log") and kind == "nflogd" and self.args.null_files:
+            written = res["nflogd"]["written"]     # /dev/null: its own count
+        elif fmt in ("json", "log"):
             with open(lg["out"], "rb") as f:
                 sample = f.read(8192).split(b"\n")[:2]
             written = count_lines(lg["out"])
@@ -1551,6 +1558,9 @@ def main():
                     "than --max-other-cpu during the traffic (default 2; --quick 0)")
     ap.add_argument("--max-other-cpu", type=float, default=0.2,
                     help="CPU-seconds (default 0.2)")
+    ap.add_argument("--null-files", action="store_true",
+                    help="nflogd's file outputs write to /dev/null (written: its own counter): "
+                    "the cost without the page cache; a diagnosis, not a comparison")
     ap.add_argument("--no-latency", action="store_true")
     ap.add_argument("--latency-count", type=int)
     ap.add_argument("--profile", metavar="DIR", help="also perf-record nflogd under the unpaced load")
@@ -1590,6 +1600,9 @@ def main():
     if any(LOGGERS[x][2] == "journal" or LOGGERS[x][1] == "journal" for x in loggers) and \
             not os.access(JOURNALD, os.X_OK):
         raise SystemExit(f"missing {JOURNALD}")
+    if a.null_files and (not a.no_latency or a.callgrind):
+        raise SystemExit("--null-files needs --no-latency and no --callgrind: "
+                         "they read the files")
     out = a.out
     if not out and not a.quick and reps > 0:
         out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
