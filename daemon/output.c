@@ -18,17 +18,11 @@
 #define BATCH_LOW 256
 #define LINGER_MS 5
 
-/* Enough to write without lingering: BATCH_LOW records, or a quarter of
- * the queue taken (by records or by bytes).  A small queue_size holds
- * fewer than BATCH_LOW records (64 records of JSON is 16 KiB, 15
- * objects): waiting for a batch it cannot hold would drop what arrives
- * in the 5 ms. */
+/* Enough to write without lingering (queue_batch_ready: BATCH_LOW
+ * records, or a quarter of a smaller queue). */
 static bool batch_ready(const struct queue *q)
 {
-	size_t n = queue_count(q);
-
-	return n >= BATCH_LOW || n >= q->max_records / 4 ||
-	       queue_bytes(q) >= q->size / 4;
+	return queue_batch_ready(q, BATCH_LOW);
 }
 
 enum { WAIT_NONE, WAIT_ANY, WAIT_BATCH };

@@ -72,4 +72,17 @@ static inline size_t queue_bytes(const struct queue *q)
 	       atomic_load_explicit(&q->tail, memory_order_relaxed);
 }
 
+/* Whether a consumer that batches its work should take it now: `batch`
+ * records are published, or a quarter of the queue is taken (by records
+ * or by bytes).  A small queue may never hold `batch` records (64
+ * records of JSON are 16 KiB, 15 objects): waiting for them would let it
+ * fill and drop. */
+static inline bool queue_batch_ready(const struct queue *q, size_t batch)
+{
+	size_t n = queue_count(q);
+
+	return n >= batch || n >= q->max_records / 4 ||
+	       queue_bytes(q) >= q->size / 4;
+}
+
 #endif

@@ -386,6 +386,52 @@ START_TEST(nothing_visible_before_commit)
 }
 END_TEST
 
+START_TEST(batch_ready_at_batch_or_a_quarter)
+{
+	struct queue q;
+	void *p;
+	size_t n;
+
+	/* The default JSON output: 16 MiB, 65536 records: the batch (256)
+	 * comes long before a quarter. */
+	ck_assert_int_eq(queue_init(&q, 16u << 20, 65536), 0);
+	for (n = 0; n < 255; n++)
+		ck_assert_ptr_nonnull(queue_reserve(&q, 1048, 0, 0));
+	queue_commit(&q);
+	ck_assert(!queue_batch_ready(&q, 256));
+	ck_assert_ptr_nonnull(queue_reserve(&q, 1048, 0, 0));
+	queue_commit(&q);
+	ck_assert(queue_batch_ready(&q, 256));
+	queue_fini(&q);
+
+	/* queue_size = 64 (16 KiB): never 256 records; ready at a quarter
+	 * of the bytes (4 KiB: four 1 KiB objects)... */
+	ck_assert_int_eq(queue_init(&q, 64 * 256, 64), 0);
+	for (n = 0; n < 3; n++)
+		ck_assert_ptr_nonnull(queue_reserve(&q, 1048, 0, 0));
+	queue_commit(&q);
+	ck_assert(!queue_batch_ready(&q, 256));
+	ck_assert_ptr_nonnull(queue_reserve(&q, 1048, 0, 0));
+	/* (reserved is not published: not yet) */
+	ck_assert(!queue_batch_ready(&q, 256));
+	queue_commit(&q);
+	ck_assert(queue_batch_ready(&q, 256));
+	queue_fini(&q);
+
+	/* ... or at a quarter of the records (16 small ones) */
+	ck_assert_int_eq(queue_init(&q, 64 * 256, 64), 0);
+	for (n = 0; n < 15; n++)
+		ck_assert_ptr_nonnull(queue_reserve(&q, 8, 0, 0));
+	queue_commit(&q);
+	ck_assert(!queue_batch_ready(&q, 256));
+	p = queue_reserve(&q, 8, 0, 0);
+	ck_assert_ptr_nonnull(p);
+	queue_commit(&q);
+	ck_assert(queue_batch_ready(&q, 256));
+	queue_fini(&q);
+}
+END_TEST
+
 START_TEST(full_by_record_count)
 {
 	struct model m;
@@ -795,6 +841,7 @@ static Suite *queue_suite(void)
 	tcase_add_test(one, init_rounds_up_to_power_of_two);
 	tcase_add_test(one, order_lengths_and_contents_exact);
 	tcase_add_test(one, nothing_visible_before_commit);
+	tcase_add_test(one, batch_ready_at_batch_or_a_quarter);
 	tcase_add_test(one, full_by_record_count);
 	tcase_add_test(one, full_by_bytes);
 	tcase_add_test(one, room_agrees_with_reserve_in_random_states);

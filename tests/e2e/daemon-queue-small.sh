@@ -10,8 +10,12 @@
 # cannot fit.  2000 packets at 5000/s, one kernel datagram each: a writer
 # that waited 5 ms each time would find 25 records arriving against room
 # for about 15 and drop about 40% of them.
-# Checks: fewer than 5% dropped (a stall of the machine may cost a few),
-# and the accounting identity with the drops counted.
+# Checks: fewer than 25% dropped, and the accounting identity with the
+# drops counted.  The queue holds 3 ms of this stream, so a writer woken
+# late (a busy or descheduled vCPU) drops some even when it writes at a
+# quarter: 0-6% here, up to 19% under ASan with both cores kept busy;
+# without the change 42%.  The rule itself is pinned by test_queue
+# (batch_ready_at_batch_or_a_quarter), without timing.
 # Usage: daemon-queue-small.sh PATH_TO_NFLOGD
 . "$(dirname "$0")/lib.sh"
 e2e_init daemon-queue-small "$@"
@@ -39,7 +43,7 @@ wait_for "read -r w f d p <<<\"\$(out_counters json)\"; ((w + f + d == $k))" 10 
 	"written + failed + dropped = $k"
 read -r w f d p <<<"$(out_counters json)"
 say "written $w, failed $f, dropped $d, pending $p"
-((d * 20 < N)) && ok "dropped $d of $N (< 5%): the writer did not wait for a batch its queue cannot hold" ||
+((d * 4 < N)) && ok "dropped $d of $N (< 25%): the writer did not wait for a batch its queue cannot hold" ||
 	fail "dropped $d of $N: the writer waits for more records than its queue holds"
 E2E_ALLOW_LOSS=1 check_accounting "$k"
 lines=$(wc -l <"$out/packets.json")
