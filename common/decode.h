@@ -220,4 +220,31 @@ const char *decode_exthdr_name(uint8_t type);   /* "HOPOPTS", ... or NULL */
 /* Is this IP-layer protocol number an IPv6 extension header we walk? */
 bool decode_is_exthdr(uint8_t proto);
 
+/* The ports of a decoded TCP, UDP, UDP-Lite or SCTP header (UDP-Lite
+ * shares the UDP struct): true and *sport, *dport, else false.  Inline:
+ * every format asks for every record. */
+static inline bool decode_ports(const struct ip_layer *ip, uint16_t *sport,
+				uint16_t *dport)
+{
+	if (ip->l4 != L4_DECODED)
+		return false;
+	switch (ip->proto) {
+	case 6:         /* TCP */
+		*sport = ip->t.tcp.sport;
+		*dport = ip->t.tcp.dport;
+		return true;
+	case 17:        /* UDP */
+	case 136:       /* UDP-Lite */
+		*sport = ip->t.udp.sport;
+		*dport = ip->t.udp.dport;
+		return true;
+	case 132:       /* SCTP */
+		*sport = ip->t.sctp.sport;
+		*dport = ip->t.sctp.dport;
+		return true;
+	default:
+		return false;
+	}
+}
+
 #endif

@@ -64,23 +64,6 @@ static void top_add(struct flood_top *t, const struct flood_key *k)
 	t->evicted = true;
 }
 
-static bool has_ports(const struct ip_layer *ip)
-{
-	if (ip->l4 != L4_DECODED)
-		return false;
-	return ip->proto == 6 || ip->proto == 17 || ip->proto == 132 ||
-	       ip->proto == 136;
-}
-
-static uint16_t dport(const struct ip_layer *ip)
-{
-	switch (ip->proto) {
-	case 6: return ip->t.tcp.dport;
-	case 132: return ip->t.sctp.dport;
-	default: return ip->t.udp.dport;    /* UDP, UDP-Lite */
-	}
-}
-
 void flood_window_note(struct flood_window *w, const struct record *rec,
 		       uint64_t now_us)
 {
@@ -98,13 +81,13 @@ void flood_window_note(struct flood_window *w, const struct record *rec,
 	memset(&dst, 0, sizeof(dst));
 	if (is_ip) {
 		bool v6 = ip->kind == L3_IPV6;
+		uint16_t sport;
 
 		src.kind = v6 ? FLOOD_KEY_IP6 : FLOOD_KEY_IP4;
 		memcpy(src.addr, ip->src, v6 ? 16 : 4);
 		dst.proto = ip->proto;
-		if (has_ports(ip)) {
+		if (decode_ports(ip, &sport, &dst.port)) {
 			dst.kind = FLOOD_KEY_PORT;
-			dst.port = dport(ip);
 		} else {
 			dst.kind = FLOOD_KEY_PROTO;
 		}

@@ -410,29 +410,6 @@ static bool l3_valid(const struct ip_layer *ip)
 	       ip->status != DECODE_TRUNC_L3;
 }
 
-static bool has_ports(const struct ip_layer *ip, uint16_t *sp, uint16_t *dp)
-{
-	if (ip->l4 != L4_DECODED)
-		return false;
-	switch (ip->proto) {
-	case P_TCP:
-		*sp = ip->t.tcp.sport;
-		*dp = ip->t.tcp.dport;
-		return true;
-	case P_UDP:
-	case P_UDPLITE:
-		*sp = ip->t.udp.sport;
-		*dp = ip->t.udp.dport;
-		return true;
-	case P_SCTP:
-		*sp = ip->t.sctp.sport;
-		*dp = ip->t.sctp.dport;
-		return true;
-	default:
-		return false;
-	}
-}
-
 static void f_proto(struct jb *b, const char *key, size_t kl, uint8_t proto)
 {
 	const char *n = decode_proto_name(proto);
@@ -695,7 +672,7 @@ void f_icmp(struct jb *b, const struct record *rec,
 		F_ADDR(b, "QUOTED_SRC=", in->kind == L3_IPV6, in->src);
 		F_ADDR(b, "QUOTED_DST=", in->kind == L3_IPV6, in->dst);
 		F_PROTO(b, "QUOTED_PROTO=", in->proto);
-		if (has_ports(in, &sp, &dp)) {
+		if (decode_ports(in, &sp, &dp)) {
 			F_U(b, "QUOTED_SPT=", sp);
 			F_U(b, "QUOTED_DPT=", dp);
 		}
@@ -726,7 +703,7 @@ void f_transport(struct jb *b, const struct record *rec,
 	uint16_t sp, dp;
 
 	F_PROTO(b, "PROTO=", ip->proto);
-	if (has_ports(ip, &sp, &dp)) {
+	if (decode_ports(ip, &sp, &dp)) {
 		F_U(b, "SPT=", sp);
 		F_U(b, "DPT=", dp);
 	}

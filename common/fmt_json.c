@@ -752,43 +752,12 @@ static bool l3_valid(const struct ip_layer *ip)
 	       ip->status != DECODE_TRUNC_L3;
 }
 
-static bool has_ports(const struct ip_layer *ip)
-{
-	if (ip->l4 != L4_DECODED)
-		return false;
-	switch (ip->proto) {
-	case P_TCP: case P_UDP: case P_UDPLITE: case P_SCTP:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Ports from the union member the protocol fills (has_ports() said there
- * is one); UDP-Lite shares the UDP struct. */
-static uint16_t sport_of(const struct ip_layer *ip)
-{
-	switch (ip->proto) {
-	case P_TCP: return ip->t.tcp.sport;
-	case P_SCTP: return ip->t.sctp.sport;
-	default: return ip->t.udp.sport;
-	}
-}
-
-static uint16_t dport_of(const struct ip_layer *ip)
-{
-	switch (ip->proto) {
-	case P_TCP: return ip->t.tcp.dport;
-	case P_SCTP: return ip->t.sctp.dport;
-	default: return ip->t.udp.dport;
-	}
-}
-
 /* source / destination (ECS).  m is NULL for a quoted packet. */
 static void emit_endpoints(struct jw *w, const struct ip_layer *ip,
 			   const struct nflog_meta *m)
 {
-	bool l3 = l3_valid(ip), ports = has_ports(ip);
+	uint16_t sport, dport;
+	bool l3 = l3_valid(ip), ports = decode_ports(ip, &sport, &dport);
 	bool v6 = ip->kind == L3_IPV6;
 	bool smac = m && (m->present & NFLOG_HAVE_HWADDR) && m->hwaddr_len;
 	/* The destination MAC is only known from an Ethernet header. */
@@ -813,7 +782,7 @@ static void emit_endpoints(struct jw *w, const struct ip_layer *ip,
 			*p++ = c;
 			c = ',';
 			CPY(p, "\"port\":");
-			p = dec_u32(p, sport_of(ip));
+			p = dec_u32(p, sport);
 		}
 		if (smac) {
 			*p++ = c;
@@ -839,7 +808,7 @@ static void emit_endpoints(struct jw *w, const struct ip_layer *ip,
 			*p++ = c;
 			c = ',';
 			CPY(p, "\"port\":");
-			p = dec_u32(p, dport_of(ip));
+			p = dec_u32(p, dport);
 		}
 		if (dmac) {
 			*p++ = c;
