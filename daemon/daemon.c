@@ -149,6 +149,22 @@ static bool enqueue(struct output *o, uint16_t rule, const void *a,
 	return true;
 }
 
+/* Journal fields into o's queue, serialised as the journal sink sends
+ * them; false when it is full (or journald would refuse the fields:
+ * fmt_journal never makes such, its keys are literals). */
+static bool enqueue_fields(struct output *o, uint16_t rule,
+			   const struct journal_fields *jf)
+{
+	size_t need = sink_journal_record_size(jf->iov, jf->n);
+	void *p = need ? queue_reserve(&o->q, (uint32_t)need, rule, 0) : NULL;
+
+	if (!p)
+		return false;
+	sink_journal_record_fill(p, jf->iov, jf->n);
+	o->last_len = (uint32_t)need;
+	return true;
+}
+
 static void push(struct output *o, unsigned int rule, const void *a,
 		 size_t alen, const void *b, size_t blen, const void *c,
 		 size_t clen)
@@ -235,18 +251,8 @@ static void flood_emit(struct daemon *d, unsigned int ri, uint64_t now_us)
 		bool ok = false;
 
 		if (oc->type == OUTPUT_JOURNAL) {
-			size_t need = 0;
-			void *p = NULL;
-
-			if (fmt_journal_summary(&s, d->cfg->identity, &f->jf) > 0)
-				need = sink_journal_record_size(f->jf.iov, f->jf.n);
-			if (need)
-				p = queue_reserve(&o->q, (uint32_t)need,
-						  OUTPUT_RULE_NONE, 0);
-			if (p) {
-				sink_journal_record_fill(p, f->jf.iov, f->jf.n);
-				ok = true;
-			}
+			ok = fmt_journal_summary(&s, d->cfg->identity, &f->jf) > 0 &&
+			     enqueue_fields(o, OUTPUT_RULE_NONE, &f->jf);
 		} else if (oc->format == FORMAT_JSON) {
 			int n = fmt_json_summary(&s, d->hostname, now.tv_sec, usec,
 						 f->json, sizeof(f->json));
@@ -348,21 +354,10 @@ static void on_packet(void *ctx, struct receiver *rx, const struct nflog_meta *m
 				}
 				f->have_journal = true;
 			}
-			{
-				size_t need = sink_journal_record_size(f->jf.iov, f->jf.n);
-				/* need 0: fields journald would refuse; fmt_journal
-				 * never makes them (keys are literals) */
-				void *p = need ? queue_reserve(&o->q, (uint32_t)need,
-							       (uint16_t)ri, 0) : NULL;
-
-				if (!p) {
-					o->rs[ri].dropped++;
-					continue;
-				}
-				sink_journal_record_fill(p, f->jf.iov, f->jf.n);
+			if (enqueue_fields(o, (uint16_t)ri, &f->jf))
 				o->rs[ri].queued++;
-				o->last_len = (uint32_t)need;
-			}
+			else
+				o->rs[ri].dropped++;
 		} else if (oc->format == FORMAT_JSON) {
 			if (!f->have_json) {
 				struct json_ctx jc = {
