@@ -39,56 +39,50 @@ int config_file_check_owner(const struct stat *st, bool dir, uid_t me,
 	return 0;
 }
 
-/* A message into errs->msg[0]: cut at its size, which paths can exceed. */
-__attribute__((format(printf, 3, 4)))
-static void say(char *msg, size_t size, const char *fmt, ...)
+/* The one error of a file that cannot be used, into errs (cut at the
+ * message's size, which paths can exceed); returns -1. */
+__attribute__((format(printf, 2, 3)))
+static int fail(struct config_errors *errs, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, size, fmt, ap);
+	vsnprintf(errs->msg[0], sizeof(errs->msg[0]), fmt, ap);
 	va_end(ap);
+	errs->n = 1;
+	return -1;
 }
 
 /* The file (open as fd, so that what is checked is what is read) and
  * every directory on its real path. */
-static int check_path(const char *path, int fd, char *msg, size_t size)
+static int check_path(const char *path, int fd, struct config_errors *errs)
 {
 	char real[PATH_MAX], why[200];
 	struct stat st;
 	uid_t me = geteuid();
 	char *slash;
 
-	if (fstat(fd, &st) < 0) {
-		say(msg, size, "%s: cannot stat: %s", path, strerror(errno));
-		return -1;
-	}
-	if (config_file_check_owner(&st, false, me, why, sizeof(why)) < 0) {
-		say(msg, size, "%s: refusing it, as whoever can change it "
-		    "decides what nflogd does as root: it is %s", path, why);
-		return -1;
-	}
-	if (!realpath(path, real)) {
-		say(msg, size, "%s: cannot resolve the path: %s", path,
-		    strerror(errno));
-		return -1;
-	}
+	if (fstat(fd, &st) < 0)
+		return fail(errs, "%s: cannot stat: %s", path, strerror(errno));
+	if (config_file_check_owner(&st, false, me, why, sizeof(why)) < 0)
+		return fail(errs, "%s: refusing it, as whoever can change it "
+			    "decides what nflogd does as root: it is %s", path,
+			    why);
+	if (!realpath(path, real))
+		return fail(errs, "%s: cannot resolve the path: %s", path,
+			    strerror(errno));
 	while ((slash = strrchr(real, '/'))) {
 		if (slash == real)
 			slash[1] = '\0';        /* "/" itself */
 		else
 			*slash = '\0';
-		if (stat(real, &st) < 0) {
-			say(msg, size, "%s: cannot stat %s: %s", path, real,
-			    strerror(errno));
-			return -1;
-		}
-		if (config_file_check_owner(&st, true, me, why, sizeof(why)) < 0) {
-			say(msg, size, "%s: refusing it, as whoever can change "
-			    "it decides what nflogd does as root: its directory "
-			    "%s is %s", path, real, why);
-			return -1;
-		}
+		if (stat(real, &st) < 0)
+			return fail(errs, "%s: cannot stat %s: %s", path, real,
+				    strerror(errno));
+		if (config_file_check_owner(&st, true, me, why, sizeof(why)) < 0)
+			return fail(errs, "%s: refusing it, as whoever can "
+				    "change it decides what nflogd does as root: "
+				    "its directory %s is %s", path, real, why);
 		if (slash == real)
 			break;
 	}
@@ -106,15 +100,10 @@ int daemon_load_config(const char *path, struct config **out,
 
 	memset(errs, 0, sizeof(*errs));
 	f = fopen(path, "re");
-	if (!f) {
-		snprintf(errs->msg[0], sizeof(errs->msg[0]),
-			 "%s: cannot open: %s", path, strerror(errno));
-		errs->n = 1;
-		return -1;
-	}
-	if (check_path(path, fileno(f), errs->msg[0], sizeof(errs->msg[0])) < 0) {
+	if (!f)
+		return fail(errs, "%s: cannot open: %s", path, strerror(errno));
+	if (check_path(path, fileno(f), errs) < 0) {
 		fclose(f);
-		errs->n = 1;
 		return -1;
 	}
 	{
@@ -130,28 +119,23 @@ int daemon_load_config(const char *path, struct config **out,
 	r = ferror(f);
 	fclose(f);
 	if (!text || r) {
+		int e = errno ? errno : EIO;
+
 		free(text);
-		snprintf(errs->msg[0], sizeof(errs->msg[0]),
-			 "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
-		errs->n = 1;
-		return -1;
+		return fail(errs, "%s: cannot read: %s", path, strerror(e));
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		free(text);
-		snprintf(errs->msg[0], sizeof(errs->msg[0]), "out of memory");
-		errs->n = 1;
-		return -1;
+		return fail(errs, "out of memory");
 	}
 	r = config_parse(path, text, len, c, errs);
 	free(text);
 	if (r < 0) {
-		if (errs->n == 0) {
-			snprintf(errs->msg[0], sizeof(errs->msg[0]),
-				 "%s: cannot parse: %s", path, strerror(-r));
-			errs->n = 1;
-		}
 		free(c);
+		if (errs->n == 0)
+			return fail(errs, "%s: cannot parse: %s", path,
+				    strerror(-r));
 		return -1;
 	}
 	*out = c;
