@@ -99,12 +99,16 @@ def run(cmd, check=True, timeout=60, input=None):
     return r.stdout
 
 
+def in_ns(ns, *cmd):
+    return ["ip", "netns", "exec", ns, *cmd]
+
+
 def in_r(*cmd):
-    return ["ip", "netns", "exec", NS_R, *cmd]
+    return in_ns(NS_R, *cmd)
 
 
 def in_s(*cmd):
-    return ["ip", "netns", "exec", NS_S, *cmd]
+    return in_ns(NS_S, *cmd)
 
 
 # ------------------------------------------------------------ /proc

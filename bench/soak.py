@@ -32,9 +32,9 @@ import time
 sys.dont_write_bytecode = True      # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The generic helpers of the throughput benchmark.
-from bench import (CLK_TCK, build_source_dir, host_other_ticks, log,  # noqa: E402
-                   machine_meta, proc_status, proc_ticks, quiet_out, run,
-                   stop_proc, veth_pair, wait_for)
+from bench import (CLK_TCK, build_source_dir, fmt_num, host_other_ticks,  # noqa: E402
+                   in_ns, log, machine_meta, proc_status, proc_ticks,
+                   quiet_out, run, stop_proc, veth_pair, wait_for)
 
 GROUP = 7
 NS_S = "nflogd-soak-s"
@@ -51,11 +51,11 @@ ROTATE_KEEP = 3
 
 
 def in_r(*cmd):
-    return ["ip", "netns", "exec", NS_R, *cmd]
+    return in_ns(NS_R, *cmd)
 
 
 def in_s(*cmd):
-    return ["ip", "netns", "exec", NS_S, *cmd]
+    return in_ns(NS_S, *cmd)
 
 
 class Failed(Exception):
@@ -119,14 +119,6 @@ def slope(points):
     if sxx == 0:
         return None
     return sum((x - mx) * (y - my) for x, y in pts) / sxx
-
-
-def fmt_num(x, nd=1):
-    if x is None:
-        return "–"
-    if isinstance(x, float) and not x.is_integer():
-        return f"{x:,.{nd}f}"
-    return f"{int(x):,}"
 
 
 # ------------------------------------------------------------ the soak

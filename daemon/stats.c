@@ -147,9 +147,8 @@ static void write_json(const struct daemon *d, FILE *f)
 	}
 	fputs("],\"outputs\":[", f);
 	for (unsigned int o = 0; o < c->n_outputs; o++) {
-		int err = atomic_load(&d->out[o].last_err);
-
 		const struct output *op = &d->out[o];
+		int err = atomic_load(&op->last_err);
 
 		fprintf(f, "%s{\"name\":\"%s\",\"type\":\"%s\",\"path\":\"%s\","
 			"\"queue\":%zu,\"queue_size\":%u,\"last_error\":\"%s\","
