@@ -388,47 +388,39 @@ END_TEST
 
 START_TEST(batch_ready_at_batch_or_a_quarter)
 {
-	struct queue q;
-	void *p;
-	size_t n;
+	static const struct {
+		size_t bytes, max_records;
+		uint32_t len;           /* bytes of each record */
+		size_t ready_at;        /* records published when it is ready */
+		const char *why;
+	} cases[] = {
+		{ 16u << 20, 65536, 1048, 256,
+		  "the default JSON output: the batch (256), long before a quarter" },
+		{ 64 * 256, 64, 1048, 4,
+		  "queue_size 64 (16 KiB): a quarter of the bytes, four 1 KiB objects" },
+		{ 64 * 256, 64, 8, 16,
+		  "queue_size 64: a quarter of the records, 16 small ones" },
+	};
 
-	/* The default JSON output: 16 MiB, 65536 records: the batch (256)
-	 * comes long before a quarter. */
-	ck_assert_int_eq(queue_init(&q, 16u << 20, 65536), 0);
-	for (n = 0; n < 255; n++)
-		ck_assert_ptr_nonnull(queue_reserve(&q, 1048, 0, 0));
-	queue_commit(&q);
-	ck_assert(!queue_batch_ready(&q, 256));
-	ck_assert_ptr_nonnull(queue_reserve(&q, 1048, 0, 0));
-	queue_commit(&q);
-	ck_assert(queue_batch_ready(&q, 256));
-	queue_fini(&q);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct queue q;
 
-	/* queue_size = 64 (16 KiB): never 256 records; ready at a quarter
-	 * of the bytes (4 KiB: four 1 KiB objects)... */
-	ck_assert_int_eq(queue_init(&q, 64 * 256, 64), 0);
-	for (n = 0; n < 3; n++)
-		ck_assert_ptr_nonnull(queue_reserve(&q, 1048, 0, 0));
-	queue_commit(&q);
-	ck_assert(!queue_batch_ready(&q, 256));
-	ck_assert_ptr_nonnull(queue_reserve(&q, 1048, 0, 0));
-	/* (reserved is not published: not yet) */
-	ck_assert(!queue_batch_ready(&q, 256));
-	queue_commit(&q);
-	ck_assert(queue_batch_ready(&q, 256));
-	queue_fini(&q);
-
-	/* ... or at a quarter of the records (16 small ones) */
-	ck_assert_int_eq(queue_init(&q, 64 * 256, 64), 0);
-	for (n = 0; n < 15; n++)
-		ck_assert_ptr_nonnull(queue_reserve(&q, 8, 0, 0));
-	queue_commit(&q);
-	ck_assert(!queue_batch_ready(&q, 256));
-	p = queue_reserve(&q, 8, 0, 0);
-	ck_assert_ptr_nonnull(p);
-	queue_commit(&q);
-	ck_assert(queue_batch_ready(&q, 256));
-	queue_fini(&q);
+		ck_assert_int_eq(queue_init(&q, cases[c].bytes,
+					    cases[c].max_records), 0);
+		for (size_t n = 0; n + 1 < cases[c].ready_at; n++)
+			ck_assert_ptr_nonnull(queue_reserve(&q, cases[c].len, 0, 0));
+		queue_commit(&q);
+		ck_assert_msg(!queue_batch_ready(&q, 256), "%s: ready one early",
+			      cases[c].why);
+		ck_assert_ptr_nonnull(queue_reserve(&q, cases[c].len, 0, 0));
+		/* reserved is not published: not yet */
+		ck_assert_msg(!queue_batch_ready(&q, 256), "%s: ready before "
+			      "the commit", cases[c].why);
+		queue_commit(&q);
+		ck_assert_msg(queue_batch_ready(&q, 256), "%s: not ready",
+			      cases[c].why);
+		queue_fini(&q);
+	}
 }
 END_TEST
 
