@@ -386,10 +386,6 @@ class Bench:
         self.pings = 0
         self.runidx = 0
         self.group_defaults = None
-        self.wrapper = {}  # logger name -> command in front of its binary
-
-    def wrap(self, name):
-        return self.wrapper.get(name, [])
 
     def source_dir(self):
         return build_source_dir(self.build, self.repo)
@@ -709,8 +705,9 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             f.write("\n".join(res) + "\n")
         return path, out, ulog
 
-    def start_logger(self, name):
-        """Start logger `name`; returns a dict describing it."""
+    def start_logger(self, name, wrap=()):
+        """Start logger `name` (wrap: a command in front of its binary,
+        e.g. valgrind); returns a dict describing it."""
         kind, fmt, tuned, _ = LOGGERS[name]
         lg = {"name": name, "kind": kind, "fmt": fmt, "proc": None, "out": None,
               "journald": fmt == "journal"}
@@ -726,7 +723,7 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             outf = os.path.join(self.tmp, "logs", "count.out")
             lg["stats"], lg["stdout"] = stats, outf
             p = subprocess.Popen(["taskset", "-c", "1", *in_r(
-                *self.wrap(name), self.counter, "-g", str(GROUP), "--copy-range", str(d["copy_range"]),
+                *wrap, self.counter, "-g", str(GROUP), "--copy-range", str(d["copy_range"]),
                 "--qthresh", str(d["queue_threshold"]), "--timeout", str(d["flush_timeout"]),
                 "--nlbufsiz", str(d["nlbufsiz"]), "--rcvbuf", str(d["rcvbuf"]),
                 "--stats", stats)], stdout=open(outf, "w"), stderr=errf)
@@ -747,7 +744,7 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             if os.path.exists(st):
                 os.unlink(st)
             p = subprocess.Popen(["taskset", "-c", "1", *in_r(
-                *self.wrap(name), self.nflogd, "-c", conf, "--log-target", "stderr")],
+                *wrap, self.nflogd, "-c", conf, "--log-target", "stderr")],
                 stdout=errf, stderr=errf)
             lg.update(proc=p, conf=conf, out=out, status_path=st)
 
@@ -766,7 +763,7 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             for f in (out, ulog):
                 if os.path.exists(f):
                     os.unlink(f)
-            p = subprocess.Popen(["taskset", "-c", "1", *in_r(*self.wrap(name), ULOGD, "-c", conf)],
+            p = subprocess.Popen(["taskset", "-c", "1", *in_r(*wrap, ULOGD, "-c", conf)],
                                  stdout=errf, stderr=errf)
             lg.update(proc=p, conf=conf, out=out, ulog=ulog)
 
@@ -1135,12 +1132,9 @@ rules = ( {{ name = "bench"; group = {GROUP}; prefix = "{PREFIX}"; action = "dro
             base = os.path.join(outdir, f"{name}.callgrind")
             for old in glob.glob(base + "*"):
                 os.unlink(old)
-            self.wrapper[name] = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={base}",
-                                  "--dump-instr=no"]
-            try:
-                lg = self.start_logger(name)
-            finally:
-                self.wrapper.pop(name)
+            lg = self.start_logger(name, wrap=["valgrind", "--tool=callgrind",
+                                               f"--callgrind-out-file={base}",
+                                               "--dump-instr=no"])
             self.nft_rules("nflog", 1)
             time.sleep(0.5)
             pid = str(lg["proc"].pid)
